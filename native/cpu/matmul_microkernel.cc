@@ -1,0 +1,112 @@
+/* GEMM micro-kernels (see matmul_microkernel.h). The AVX2 one keeps the 6x16
+ * tile in 12 ymm accumulators: per k it loads two 8-wide B vectors and
+ * broadcasts six A values, 12 FMAs per 8 loads. */
+#include "matmul_microkernel.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+namespace r1::gemm {
+
+void kernel_portable(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                     float alpha, float beta) {
+  float acc[MR][NR] = {};
+  for (int64_t p = 0; p < kc; ++p) {
+    for (int64_t r = 0; r < MR; ++r) {
+      const float ar = a[r];
+      for (int64_t j = 0; j < NR; ++j) acc[r][j] += ar * b[j];
+    }
+    a += MR;
+    b += NR;
+  }
+  for (int64_t r = 0; r < MR; ++r) {
+    float* row = c + r * ldc;
+    for (int64_t j = 0; j < NR; ++j)
+      row[j] = beta == 0.0f ? alpha * acc[r][j] : beta * row[j] + alpha * acc[r][j];
+  }
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+
+__attribute__((target("avx2,fma"))) void kernel_avx2(int64_t kc, const float* a, const float* b,
+                                                     float* c, int64_t ldc, float alpha,
+                                                     float beta) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int r = 0; r < MR; ++r) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+
+#define R1_GEMM_STEP(off_a, off_b)                                     \
+  {                                                                    \
+    const __m256 b0 = _mm256_load_ps(b + (off_b));                     \
+    const __m256 b1 = _mm256_load_ps(b + (off_b) + 8);                 \
+    __m256 av = _mm256_broadcast_ss(a + (off_a) + 0);                  \
+    c00 = _mm256_fmadd_ps(av, b0, c00);                                \
+    c01 = _mm256_fmadd_ps(av, b1, c01);                                \
+    av = _mm256_broadcast_ss(a + (off_a) + 1);                         \
+    c10 = _mm256_fmadd_ps(av, b0, c10);                                \
+    c11 = _mm256_fmadd_ps(av, b1, c11);                                \
+    av = _mm256_broadcast_ss(a + (off_a) + 2);                         \
+    c20 = _mm256_fmadd_ps(av, b0, c20);                                \
+    c21 = _mm256_fmadd_ps(av, b1, c21);                                \
+    av = _mm256_broadcast_ss(a + (off_a) + 3);                         \
+    c30 = _mm256_fmadd_ps(av, b0, c30);                                \
+    c31 = _mm256_fmadd_ps(av, b1, c31);                                \
+    av = _mm256_broadcast_ss(a + (off_a) + 4);                         \
+    c40 = _mm256_fmadd_ps(av, b0, c40);                                \
+    c41 = _mm256_fmadd_ps(av, b1, c41);                                \
+    av = _mm256_broadcast_ss(a + (off_a) + 5);                         \
+    c50 = _mm256_fmadd_ps(av, b0, c50);                                \
+    c51 = _mm256_fmadd_ps(av, b1, c51);                                \
+  }
+
+  int64_t p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    _mm_prefetch(reinterpret_cast<const char*>(b + 128), _MM_HINT_T0);
+    R1_GEMM_STEP(0, 0)
+    R1_GEMM_STEP(6, 16)
+    R1_GEMM_STEP(12, 32)
+    R1_GEMM_STEP(18, 48)
+    a += 4 * MR;
+    b += 4 * NR;
+  }
+  for (; p < kc; ++p) {
+    R1_GEMM_STEP(0, 0)
+    a += MR;
+    b += NR;
+  }
+#undef R1_GEMM_STEP
+
+  const __m256 va = _mm256_set1_ps(alpha);
+  __m256* rows[MR][2] = {{&c00, &c01}, {&c10, &c11}, {&c20, &c21},
+                         {&c30, &c31}, {&c40, &c41}, {&c50, &c51}};
+  if (beta == 0.0f) {
+    for (int r = 0; r < MR; ++r) {
+      _mm256_storeu_ps(c + r * ldc, _mm256_mul_ps(va, *rows[r][0]));
+      _mm256_storeu_ps(c + r * ldc + 8, _mm256_mul_ps(va, *rows[r][1]));
+    }
+  } else {
+    const __m256 vb = _mm256_set1_ps(beta);
+    for (int r = 0; r < MR; ++r) {
+      float* row = c + r * ldc;
+      _mm256_storeu_ps(row, _mm256_fmadd_ps(va, *rows[r][0], _mm256_mul_ps(vb, _mm256_loadu_ps(row))));
+      _mm256_storeu_ps(row + 8,
+                       _mm256_fmadd_ps(va, *rows[r][1], _mm256_mul_ps(vb, _mm256_loadu_ps(row + 8))));
+    }
+  }
+}
+
+#else
+
+void kernel_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float alpha,
+                 float beta) {
+  kernel_portable(kc, a, b, c, ldc, alpha, beta);
+}
+
+#endif
+
+}  // namespace r1::gemm

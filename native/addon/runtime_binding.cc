@@ -2,8 +2,12 @@
 #include <napi.h>
 
 #include "../common/cpu_features.h"
+#include "../common/fma_peak.h"
 #include "../common/thread_pool.h"
+#include <memory>
+
 #include "args.h"
+#include "async_op.h"
 #include "bindings.h"
 
 namespace r1::addon {
@@ -24,10 +28,24 @@ Napi::Value set_num_threads_js(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// { seconds?, threads? } -> Promise<number> GFLOP/s (benchmarks only).
+Napi::Value fma_peak_js(const Napi::CallbackInfo& info) {
+  ArgReader args(info, "fmaPeak");
+  double seconds = args.number_or("seconds", 0.5, 0.01, 60);
+  int threads = static_cast<int>(args.integer_or("threads", 1, 1, 256));
+  Napi::Object result = Napi::Object::New(info.Env());
+  auto gflops = std::make_shared<double>(0);
+  return AsyncOp::run(
+      info.Env(), "r1.fmaPeak", args.object(), result,
+      [=] { *gflops = r1::measure_fma_peak_gflops(seconds, threads); },
+      [=](Napi::Env env, Napi::Object out) { out.Set("gflops", Napi::Number::New(env, *gflops)); });
+}
+
 }  // namespace
 
 void init_runtime(Napi::Env env, Napi::Object exports) {
   exports.Set("runtimeInfo", Napi::Function::New(env, runtime_info, "runtimeInfo"));
+  exports.Set("fmaPeak", Napi::Function::New(env, fma_peak_js, "fmaPeak"));
   exports.Set("setNumThreads", Napi::Function::New(env, set_num_threads_js, "setNumThreads"));
 }
 

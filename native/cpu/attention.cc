@@ -19,6 +19,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <vector>
@@ -632,8 +633,8 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
     for (const BackwardTask& f : fused) {
       const int64_t len = shape.cu_seqlens[f.seq + 1] - shape.cu_seqlens[f.seq];
       for (int64_t qb = 0; qb < f.qb_hi; ++qb) {
-        const int64_t keys = std::min<int64_t>(len, (qb + 1) * bq);
-        tasks.push_back({f.seq, f.hkv, qb, qb + 1, 0, f.kb_hi, true, false});
+        const int64_t keys = std::min<int64_t>(len, (qb + 1) * bq);  // keys this tile sees
+        tasks.push_back({f.seq, f.hkv, qb, qb + 1, 0, (keys - 1) / kKeyBlock + 1, true, false});
         cost.push_back(3.0 * double(bq) * g * double(keys));
       }
       for (int64_t kb = 0; kb < f.kb_hi; ++kb) {

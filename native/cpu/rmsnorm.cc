@@ -2,7 +2,9 @@
 #include "../kernels/rmsnorm.h"
 
 #include <cmath>
+#include <algorithm>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "../common/thread_pool.h"

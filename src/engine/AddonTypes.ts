@@ -206,6 +206,8 @@ export interface GrpoLossResult {
 export interface Addon {
     runtimeInfo(): RuntimeInfo;
     setNumThreads(args: { numThreads: number }): void;
+    /** FMA throughput of this machine in GFLOP/s (benchmarks' 100 %). Defaults: 0.5 s, 1 thread. */
+    fmaPeak(args: { seconds?: number; threads?: number }): Promise<{ gflops: number }>;
     matmul(args: MatmulArgs): Promise<{ y: Float32Array }>;
     matmulBackwardInput(args: MatmulBackwardInputArgs): Promise<{ dx: Float32Array }>;
     matmulBackwardWeight(

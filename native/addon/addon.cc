@@ -11,6 +11,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   r1::addon::init_attention(env, exports);
   r1::addon::init_logprob(env, exports);
   r1::addon::init_grpo_loss(env, exports);
+  r1::addon::init_decoder(env, exports);
   return exports;
 }
 

@@ -19,7 +19,8 @@ constexpr int64_t kMaxLength = int64_t(1) << 31;
 
 GrpoLossType read_loss_type(ArgReader& args) {
   if (!args.has("lossType")) {
-    throw args.type_error("lossType is required (one of \"grpo\", \"bnpo\", \"dr_grpo\", \"dapo\")");
+    throw args.type_error(
+        "lossType is required (one of \"grpo\", \"bnpo\", \"dr_grpo\", \"dapo\")");
   }
   std::string t = args.choice_or("lossType", "grpo", {"grpo", "bnpo", "dr_grpo", "dapo"});
   if (t == "bnpo") return GrpoLossType::bnpo;
@@ -46,7 +47,8 @@ GrpoLossOptions read_options(ArgReader& args) {
     if (!(o.num_items_in_batch > 0)) throw args.range_error("numItemsInBatch must be > 0");
   }
   std::string level = args.choice_or("importanceSamplingLevel", "token", {"token", "sequence"});
-  o.level = level == "sequence" ? ImportanceSamplingLevel::sequence : ImportanceSamplingLevel::token;
+  o.level = level == "sequence" ? ImportanceSamplingLevel::sequence
+                                : ImportanceSamplingLevel::token;
   return o;
 }
 

@@ -4,7 +4,7 @@
  * V = weight.length / D; each must divide exactly. */
 #include <napi.h>
 
-#include <memory>
+#include <cmath>
 #include <string>
 
 #include "../kernels/logprob.h"
@@ -31,8 +31,12 @@ Inputs read_inputs(ArgReader& args) {
   in.weight = args.f32("weight");
   in.targets = args.i32("targets");
   double temperature = args.number_or("temperature", 1.0, -1e308, 1e308);
-  if (!(temperature > 0)) {
-    throw args.range_error("temperature must be > 0 (got " + std::to_string(temperature) + ")");
+  // Checked as the fp32 the kernel uses, so 1e-50 (0 in fp32) is refused too.
+  const float temperature_f = static_cast<float>(temperature);
+  if (!(temperature_f > 0) || !std::isfinite(temperature_f) ||
+      !std::isfinite(1.0f / temperature_f)) {
+    throw args.range_error("temperature must be > 0 and representable in fp32 (got " +
+                           std::to_string(temperature) + ")");
   }
   int64_t chunk = args.integer_or("vocabChunk", kDefaultChunk, 1, kMaxChunk);
   const int64_t N = in.targets.length;
@@ -54,7 +58,7 @@ Inputs read_inputs(ArgReader& args) {
     V = in.weight.length / D;
     args.expect_ids_in_range(in.targets, "targets", V);
   }
-  in.shape = LogprobShape{N, D, V, static_cast<float>(temperature), chunk};
+  in.shape = LogprobShape{N, D, V, temperature_f, chunk};
   return in;
 }
 

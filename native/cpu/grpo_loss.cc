@@ -50,7 +50,9 @@ TokenTerms token_terms(double log_w, double logp, double adv, const float* ref, 
 std::vector<int64_t> active_per_seq(const GrpoLossInputs& in) {
   std::vector<int64_t> counts(static_cast<size_t>(in.num_seqs), 0);
   for (int64_t s = 0; s < in.num_seqs; ++s) {
-    for (int64_t t = in.cu_seqlens[s]; t < in.cu_seqlens[s + 1]; ++t) counts[s] += in.loss_mask[t] != 0;
+    for (int64_t t = in.cu_seqlens[s]; t < in.cu_seqlens[s + 1]; ++t) {
+      counts[s] += in.loss_mask[t] != 0;
+    }
   }
   return counts;
 }

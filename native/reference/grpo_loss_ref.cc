@@ -41,7 +41,8 @@ Terms terms(const std::vector<double>& logp, const GrpoLossInputs& in, const Grp
     seq_lw /= std::max<int64_t>(seq_active(in, s), 1);
     for (int64_t t = b; t < e; ++t) {
       if (!active(in, t)) continue;
-      const double lw = o.level == ImportanceSamplingLevel::sequence ? seq_lw : logp[t] - old_of(in, t);
+      const bool seq_level = o.level == ImportanceSamplingLevel::sequence;
+      const double lw = seq_level ? seq_lw : logp[t] - old_of(in, t);
       const double r = std::exp(lw), A = in.advantages[t];
       const double unclipped = r * A, clipped = std::clamp(r, lo, hi) * A;
       T.ratio[t] = r;

@@ -36,6 +36,7 @@ DecoderConfig read_config(ArgReader& a) {
   c.rope_scaling_factor = a.number_or("ropeScalingFactor", 1.0, 1e-6, 1e6);
   c.tie_word_embeddings = a.boolean_or("tieWordEmbeddings", false);
   c.attention_bias = a.boolean_or("attentionBias", false);
+  c.attention_output_bias = a.boolean_or("attentionOutputBias", false);
   c.qk_norm = a.boolean_or("qkNorm", false);
   if (c.num_heads % c.num_kv_heads != 0)
     throw a.range_error("numKvHeads = " + std::to_string(c.num_kv_heads) + " must divide numHeads = " +

@@ -1,13 +1,13 @@
 /* CPU causal grouped-query attention: forward, backward and KV-cache decode.
  *
  * Work is cut into tiles. A tile's query rows are (token, head-in-group) pairs
- * of one KV group, token-major, so each K/V tile is packed once for all the
- * query heads that read it. Per tile the work is a few small products,
- *   S = Q·Kᵀ, O += P·V                         (forward)
- *   S, dP = dO·Vᵀ, dV += Pᵀ·dO, dK += dSᵀ·Q, dQ += dS·K   (backward)
- * done by one register-blocked micro-kernel (AVX2/FMA when the CPU has it,
- * portable loops otherwise). K and V tiles are packed with zero padding so
- * every product has a column count that is a multiple of 8.
+ * of one KV group, token-major, so each K/V tile serves every query head that
+ * reads it. Per tile the work is a few small products,
+ *   S = Q·Kᵀ, O += P·V                                      (forward)
+ *   S, dP = dO·Vᵀ, dV += Pᵀ·dO, dK += dSᵀ·Q, dQ += dS·K     (backward)
+ * done by the register-blocked tile operations of attention_tiles.h. K and V
+ * are packed into zero-padded tiles once per call, so every product has a
+ * column count that is a multiple of 8 and no tile is packed twice.
  *
  * Tasks go to the thread pool through a shared counter (dynamic schedule,
  * largest first). Each task writes only its own outputs and sums in a fixed
@@ -24,226 +24,19 @@
 #include <numeric>
 #include <vector>
 
-#include "../common/cpu_features.h"
 #include "../common/thread_pool.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define R1_HAVE_X86 1
-#endif
+#include "attention_tiles.h"
 
 namespace r1 {
 namespace {
 
-constexpr int kKeyBlock = 64;  // keys per tile; a multiple of every query block
+using attention_tiles::kKeyBlock;
+using attention_tiles::round8;
+using attention_tiles::TileOps;
+
+const TileOps& ops() { return attention_tiles::tile_ops(); }
+
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
-
-int round8(int n) { return (n + 7) & ~7; }
-
-// C (m, n) (+)= A (m, k) · B (k, n). A(r, p) is a[r*ars + p*acs], so a transposed A
-// is just other strides. n is a multiple of 8.
-using GemmFn = void (*)(int m, int n, int k, const float* a, int64_t ars, int64_t acs,
-                        const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate);
-// Forward online-softmax step on one row of raw scores s (n, padded): scales, masks
-// j >= valid, replaces s by exp(x - m_new), updates running max m and sum l.
-// Returns the factor alpha = exp(m_old - m_new) that rescales the row's output.
-using SoftmaxFn = float (*)(float* s, int n, int valid, float scale, float* m, float* l);
-// Backward: s (n) of raw scores becomes P = exp(scale·s - lse), zero for j >= valid.
-using ProbsFn = void (*)(float* s, int n, int valid, float scale, float lse);
-
-struct Ops {
-  GemmFn gemm;
-  SoftmaxFn softmax;
-  ProbsFn probs;
-};
-
-// ---- portable path -------------------------------------------------------------
-
-void gemm_portable(int m, int n, int k, const float* a, int64_t ars, int64_t acs, const float* b,
-                   int64_t ldb, float* c, int64_t ldc, bool accumulate) {
-  for (int r = 0; r < m; ++r) {
-    float* crow = c + r * ldc;
-    if (!accumulate) std::fill(crow, crow + n, 0.0f);
-    for (int p = 0; p < k; ++p) {
-      const float av = a[r * ars + p * acs];
-      const float* brow = b + p * ldb;
-      for (int j = 0; j < n; ++j) crow[j] += av * brow[j];
-    }
-  }
-}
-
-float softmax_portable(float* s, int n, int valid, float scale, float* m, float* l) {
-  float tile_max = kNegInf;
-  for (int j = 0; j < valid; ++j) tile_max = std::max(tile_max, s[j] * scale);
-  if (tile_max == kNegInf) {  // nothing visible in this tile
-    std::fill(s, s + n, 0.0f);
-    return 1.0f;
-  }
-  const float m_new = std::max(*m, tile_max);
-  const float alpha = std::exp(*m - m_new);
-  float sum = 0;
-  for (int j = 0; j < valid; ++j) {
-    s[j] = std::exp(s[j] * scale - m_new);
-    sum += s[j];
-  }
-  std::fill(s + valid, s + n, 0.0f);
-  *l = *l * alpha + sum;
-  *m = m_new;
-  return alpha;
-}
-
-void probs_portable(float* s, int n, int valid, float scale, float lse) {
-  for (int j = 0; j < valid; ++j) s[j] = std::exp(s[j] * scale - lse);
-  std::fill(s + valid, s + n, 0.0f);
-}
-
-// ---- AVX2/FMA path ---------------------------------------------------------------
-#ifdef R1_HAVE_X86
-#define R1_AVX2 __attribute__((target("avx2,fma")))
-
-// exp(x) for 8 lanes (Cephes polynomial, ~1 ulp); 0 below -87.3, where expf underflows.
-R1_AVX2 inline __m256 exp_avx2(__m256 x) {
-  const __m256 lo = _mm256_set1_ps(-87.3f);
-  const __m256 underflow = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
-  x = _mm256_min_ps(_mm256_max_ps(x, lo), _mm256_set1_ps(88.37f));
-  __m256 fx = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f),
-                                              _mm256_set1_ps(0.5f)));
-  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
-  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
-  __m256 y = _mm256_set1_ps(1.9875691500e-4f);
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507e-3f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073e-3f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894e-2f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459e-1f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201e-1f));
-  y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
-  __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
-  return _mm256_andnot_ps(underflow, _mm256_mul_ps(y, _mm256_castsi256_ps(e)));
-}
-
-R1_AVX2 inline float hmax_avx2(__m256 v) {
-  __m128 x = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  x = _mm_max_ps(x, _mm_movehl_ps(x, x));
-  x = _mm_max_ss(x, _mm_shuffle_ps(x, x, 1));
-  return _mm_cvtss_f32(x);
-}
-
-R1_AVX2 inline float hsum_avx2(__m256 v) {
-  __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  x = _mm_add_ps(x, _mm_movehl_ps(x, x));
-  x = _mm_add_ss(x, _mm_shuffle_ps(x, x, 1));
-  return _mm_cvtss_f32(x);
-}
-
-// Lanes j0 .. j0+7 that are < valid.
-R1_AVX2 inline __m256 valid_mask(int j0, int valid) {
-  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  return _mm256_castsi256_ps(
-      _mm256_cmpgt_epi32(_mm256_set1_epi32(valid - j0), lane));
-}
-
-// R rows × 8·NV columns held in registers for the whole k loop.
-template <int R, int NV>
-R1_AVX2 inline void gemm_block_avx2(int k, const float* a, int64_t ars, int64_t acs,
-                                    const float* b, int64_t ldb, float* c, int64_t ldc,
-                                    bool accumulate) {
-  __m256 acc[R][NV];
-#pragma GCC unroll 8
-  for (int r = 0; r < R; ++r)
-#pragma GCC unroll 2
-    for (int v = 0; v < NV; ++v)
-      acc[r][v] = accumulate ? _mm256_loadu_ps(c + r * ldc + 8 * v) : _mm256_setzero_ps();
-  for (int p = 0; p < k; ++p) {
-    __m256 bv[NV];
-#pragma GCC unroll 2
-    for (int v = 0; v < NV; ++v) bv[v] = _mm256_loadu_ps(b + p * ldb + 8 * v);
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
-      const __m256 av = _mm256_broadcast_ss(a + r * ars + p * acs);
-#pragma GCC unroll 2
-      for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_fmadd_ps(av, bv[v], acc[r][v]);
-    }
-  }
-#pragma GCC unroll 8
-  for (int r = 0; r < R; ++r)
-#pragma GCC unroll 2
-    for (int v = 0; v < NV; ++v) _mm256_storeu_ps(c + r * ldc + 8 * v, acc[r][v]);
-}
-
-template <int NV>
-R1_AVX2 inline void gemm_panel_avx2(int m, int k, const float* a, int64_t ars, int64_t acs,
-                                    const float* b, int64_t ldb, float* c, int64_t ldc,
-                                    bool accumulate) {
-  int r = 0;
-  for (; r + 6 <= m; r += 6)
-    gemm_block_avx2<6, NV>(k, a + r * ars, ars, acs, b, ldb, c + r * ldc, ldc, accumulate);
-  const float* ar = a + r * ars;
-  float* cr = c + r * ldc;
-  switch (m - r) {
-    case 5: gemm_block_avx2<5, NV>(k, ar, ars, acs, b, ldb, cr, ldc, accumulate); break;
-    case 4: gemm_block_avx2<4, NV>(k, ar, ars, acs, b, ldb, cr, ldc, accumulate); break;
-    case 3: gemm_block_avx2<3, NV>(k, ar, ars, acs, b, ldb, cr, ldc, accumulate); break;
-    case 2: gemm_block_avx2<2, NV>(k, ar, ars, acs, b, ldb, cr, ldc, accumulate); break;
-    case 1: gemm_block_avx2<1, NV>(k, ar, ars, acs, b, ldb, cr, ldc, accumulate); break;
-    default: break;
-  }
-}
-
-R1_AVX2 void gemm_avx2(int m, int n, int k, const float* a, int64_t ars, int64_t acs,
-                       const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
-  int j = 0;
-  for (; j + 16 <= n; j += 16)
-    gemm_panel_avx2<2>(m, k, a, ars, acs, b + j, ldb, c + j, ldc, accumulate);
-  if (j < n) gemm_panel_avx2<1>(m, k, a, ars, acs, b + j, ldb, c + j, ldc, accumulate);
-}
-
-R1_AVX2 float softmax_avx2(float* s, int n, int valid, float scale, float* m, float* l) {
-  const __m256 vscale = _mm256_set1_ps(scale), neg_inf = _mm256_set1_ps(kNegInf);
-  __m256 vmax = neg_inf;
-  for (int j = 0; j < n; j += 8) {
-    __m256 x = _mm256_mul_ps(_mm256_loadu_ps(s + j), vscale);
-    x = _mm256_blendv_ps(neg_inf, x, valid_mask(j, valid));
-    _mm256_storeu_ps(s + j, x);
-    vmax = _mm256_max_ps(vmax, x);
-  }
-  const float tile_max = hmax_avx2(vmax);
-  if (tile_max == kNegInf) {
-    std::fill(s, s + n, 0.0f);
-    return 1.0f;
-  }
-  const float m_new = std::max(*m, tile_max);
-  const float alpha = std::exp(*m - m_new);
-  const __m256 vm = _mm256_set1_ps(m_new);
-  __m256 vsum = _mm256_setzero_ps();
-  for (int j = 0; j < n; j += 8) {
-    // Masked lanes hold -inf: exp_avx2 maps them to 0.
-    __m256 p = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(s + j), vm));
-    _mm256_storeu_ps(s + j, p);
-    vsum = _mm256_add_ps(vsum, p);
-  }
-  *l = *l * alpha + hsum_avx2(vsum);
-  *m = m_new;
-  return alpha;
-}
-
-R1_AVX2 void probs_avx2(float* s, int n, int valid, float scale, float lse) {
-  const __m256 vscale = _mm256_set1_ps(scale), vlse = _mm256_set1_ps(lse);
-  for (int j = 0; j < n; j += 8) {
-    __m256 p = exp_avx2(_mm256_fmsub_ps(_mm256_loadu_ps(s + j), vscale, vlse));
-    _mm256_storeu_ps(s + j, _mm256_and_ps(p, valid_mask(j, valid)));
-  }
-}
-#endif  // R1_HAVE_X86
-
-const Ops& ops() {
-  static const Ops chosen = [] {
-#ifdef R1_HAVE_X86
-    if (cpu_has_avx2_fma()) return Ops{gemm_avx2, softmax_avx2, probs_avx2};
-#endif
-    return Ops{gemm_portable, softmax_portable, probs_portable};
-  }();
-  return chosen;
-}
 
 // ---- tiling helpers ----------------------------------------------------------------
 
@@ -278,28 +71,82 @@ std::vector<int64_t> largest_first(const std::vector<double>& cost) {
   return order;
 }
 
-// Packs keys [k0, k0+nv) of one KV head: transposed kt (Dh, kKeyBlock) and/or row-major
-// rows (n, dhp) with zero padding (columns >= Dh, keys nv .. n), so padded lanes are 0.
-void pack_keys(float* kt, float* rows, const float* src, int64_t stride, int nv, int n, int dh,
-               int dhp) {
-  if (kt) {
-    for (int d = 0; d < dh; ++d) {
-      float* dst = kt + d * kKeyBlock;
-      for (int j = 0; j < nv; ++j) dst[j] = src[j * stride + d];
-      std::fill(dst + nv, dst + n, 0.0f);
+// Packing of nv <= kKeyBlock key rows src (row stride `stride`) into one tile, zero
+// padded to n = round8(nv) keys so padded lanes and rows are exactly 0:
+// transposed (Dh, kKeyBlock) for Q·Kᵀ and dO·Vᵀ ...
+void pack_transposed(float* dst, const float* src, int64_t stride, int nv, int dh) {
+  const int n = round8(nv);
+  for (int d = 0; d < dh; ++d) {
+    float* row = dst + d * kKeyBlock;
+    for (int j = 0; j < nv; ++j) row[j] = src[j * stride + d];
+    std::fill(row + nv, row + n, 0.0f);
+  }
+}
+
+// ... or row-major (n, dhp) for P·V and dS·K.
+void pack_rows(float* dst, const float* src, int64_t stride, int nv, int dh, int dhp) {
+  const int n = round8(nv);
+  for (int j = 0; j < n; ++j) {
+    float* row = dst + j * dhp;
+    if (j < nv) {
+      std::memcpy(row, src + j * stride, sizeof(float) * dh);
+      std::fill(row + dh, row + dhp, 0.0f);
+    } else {
+      std::fill(row, row + dhp, 0.0f);
     }
   }
-  if (rows) {
-    for (int j = 0; j < n; ++j) {
-      float* dst = rows + j * dhp;
-      if (j < nv) {
-        std::memcpy(dst, src + j * stride, sizeof(float) * dh);
-        std::fill(dst + dh, dst + dhp, 0.0f);
-      } else {
-        std::fill(dst, dst + dhp, 0.0f);
-      }
-    }
+}
+
+// Key tiles of every (sequence, KV head), packed once per call and shared by all tasks.
+// Tile kb of (seq, hkv) starts at ((first_tile[seq] + kb) * Hkv + hkv) * tile_floats.
+struct PackedKeys {
+  int64_t tile_floats = 0;
+  int hkv = 0;
+  std::vector<int64_t> first_tile;           // (S+1)
+  std::vector<float> kt, vt, krows, vrows;   // the layouts a pass asked for
+  const float* tile(const std::vector<float>& buf, int64_t seq, int hkv_index) const {
+    return buf.data() + (first_tile[seq] * hkv + hkv_index) * tile_floats;
   }
+  int64_t tile_stride() const { return hkv * tile_floats; }  // between a head's tiles
+};
+
+enum PackWhat { kKt = 1, kVt = 2, kKrows = 4, kVrows = 8 };
+
+PackedKeys pack_keys(const float* k, const float* v, const AttentionShape& shape, int what) {
+  const int Hkv = shape.num_kv_heads, dh = shape.head_dim, dhp = round8(dh);
+  PackedKeys pk;
+  pk.tile_floats = int64_t(dhp) * kKeyBlock;
+  pk.hkv = Hkv;
+  pk.first_tile.assign(shape.num_seqs + 1, 0);
+  for (int64_t s = 0; s < shape.num_seqs; ++s) {
+    const int64_t len = shape.cu_seqlens[s + 1] - shape.cu_seqlens[s];
+    pk.first_tile[s + 1] = pk.first_tile[s] + (len + kKeyBlock - 1) / kKeyBlock;
+  }
+  const int64_t tiles = pk.first_tile[shape.num_seqs];
+  const size_t floats = size_t(tiles * Hkv * pk.tile_floats);
+  if (what & kKt) pk.kt.resize(floats);
+  if (what & kVt) pk.vt.resize(floats);
+  if (what & kKrows) pk.krows.resize(floats);
+  if (what & kVrows) pk.vrows.resize(floats);
+  // One item per (tile, KV head); the sequence of a tile is found by bisection.
+  parallel_for(tiles * Hkv, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t tile = i / Hkv;
+      const int h = static_cast<int>(i % Hkv);
+      const int64_t s = std::upper_bound(pk.first_tile.begin(), pk.first_tile.end(), tile) -
+                        pk.first_tile.begin() - 1;
+      const int64_t t0 = shape.cu_seqlens[s], len = shape.cu_seqlens[s + 1] - t0;
+      const int64_t k0 = (tile - pk.first_tile[s]) * kKeyBlock;
+      const int nv = static_cast<int>(std::min<int64_t>(kKeyBlock, len - k0));
+      const int64_t stride = int64_t(Hkv) * dh, src = ((t0 + k0) * Hkv + h) * dh;
+      const size_t dst = size_t(i * pk.tile_floats);
+      if (what & kKt) pack_transposed(pk.kt.data() + dst, k + src, stride, nv, dh);
+      if (what & kVt) pack_transposed(pk.vt.data() + dst, v + src, stride, nv, dh);
+      if (what & kKrows) pack_rows(pk.krows.data() + dst, k + src, stride, nv, dh, dhp);
+      if (what & kVrows) pack_rows(pk.vrows.data() + dst, v + src, stride, nv, dh, dhp);
+    }
+  });
+  return pk;
 }
 
 // Copies nt tokens × g heads of a (tokens, heads, Dh) tensor into rows (nt·g, dhp).
@@ -317,13 +164,12 @@ void load_rows(float* rows, const float* src, int64_t token_stride, int nt, int 
 // ---- forward -----------------------------------------------------------------------
 
 struct ForwardScratch {
-  std::vector<float> q, o, s, kt, v, m, l;
+  std::vector<float> q, o, s, m, l;
+  std::vector<float> kt, vrows;  // decode only: this task's packed cache
   void reserve(int rows, int dhp) {
     q.resize(rows * dhp);
     o.resize(rows * dhp);
     s.resize(rows * kKeyBlock);
-    kt.resize(dhp * kKeyBlock);
-    v.resize(kKeyBlock * dhp);
     m.resize(rows);
     l.resize(rows);
   }
@@ -339,13 +185,13 @@ struct QueryTile {
   int64_t q_stride, lse_stride;
   int nt;
   int64_t pos0;
-  const float* k;        // key position 0 of this KV head
-  const float* v;
-  int64_t kv_stride;
+  const float* kt;       // packed key tile 0 of this KV head: transposed K, row-major V,
+  const float* vrows;    // tile kb at kb * tile_stride
+  int64_t tile_stride;
 };
 
 void forward_tile(const QueryTile& tile, int g, int dh, float scale, ForwardScratch& ws) {
-  const Ops& op = ops();
+  const TileOps& op = ops();
   const int dhp = round8(dh), rows = tile.nt * g;
   ws.reserve(rows, dhp);
   load_rows(ws.q.data(), tile.q, tile.q_stride, tile.nt, g, dh, dhp);
@@ -356,10 +202,9 @@ void forward_tile(const QueryTile& tile, int g, int dh, float scale, ForwardScra
   for (int64_t k0 = 0; k0 < num_keys; k0 += kKeyBlock) {
     const int nv = static_cast<int>(std::min<int64_t>(kKeyBlock, num_keys - k0));
     const int n = round8(nv);
-    pack_keys(ws.kt.data(), nullptr, tile.k + k0 * tile.kv_stride, tile.kv_stride, nv, n, dh, dhp);
-    pack_keys(nullptr, ws.v.data(), tile.v + k0 * tile.kv_stride, tile.kv_stride, nv, n, dh, dhp);
+    const int64_t off = (k0 / kKeyBlock) * tile.tile_stride;
     // S (rows, n) = Q (rows, Dh) · Kᵀ (Dh, n)
-    op.gemm(rows, n, dh, ws.q.data(), dhp, 1, ws.kt.data(), kKeyBlock, ws.s.data(), kKeyBlock,
+    op.gemm(rows, n, dh, ws.q.data(), dhp, 1, tile.kt + off, kKeyBlock, ws.s.data(), kKeyBlock,
             false);
     for (int r = 0; r < rows; ++r) {
       const int64_t visible = tile.pos0 + r / g - k0 + 1;  // causal: keys <= own position
@@ -372,7 +217,8 @@ void forward_tile(const QueryTile& tile, int g, int dh, float scale, ForwardScra
       }
     }
     // O (rows, Dh) += P (rows, n) · V (n, Dh)
-    op.gemm(rows, dhp, n, ws.s.data(), kKeyBlock, 1, ws.v.data(), dhp, ws.o.data(), dhp, true);
+    op.gemm(rows, dhp, n, ws.s.data(), kKeyBlock, 1, tile.vrows + off, dhp, ws.o.data(), dhp,
+            true);
   }
   for (int t = 0; t < tile.nt; ++t) {
     for (int h = 0; h < g; ++h) {
@@ -407,6 +253,7 @@ void attention_forward(float* out, float* lse, const float* q, const float* k, c
       }
     }
   }
+  const PackedKeys pk = pack_keys(k, v, shape, kKt | kVrows);
   run_dynamic<ForwardScratch>(largest_first(cost), [&](int64_t i, ForwardScratch& ws) {
     const Task& task = tasks[i];
     const int64_t t0 = shape.cu_seqlens[task.seq], len = shape.cu_seqlens[task.seq + 1] - t0;
@@ -419,9 +266,9 @@ void attention_forward(float* out, float* lse, const float* q, const float* k, c
     tile.lse_stride = H;
     tile.nt = static_cast<int>(std::min<int64_t>(bq, len - task.q0));
     tile.pos0 = task.q0;
-    tile.k = k + (t0 * Hkv + task.hkv) * dh;
-    tile.v = v + (t0 * Hkv + task.hkv) * dh;
-    tile.kv_stride = int64_t(Hkv) * dh;
+    tile.kt = pk.tile(pk.kt, task.seq, task.hkv);
+    tile.vrows = pk.tile(pk.vrows, task.seq, task.hkv);
+    tile.tile_stride = pk.tile_stride();
     forward_tile(tile, g, dh, shape.scale, ws);
   });
 }
@@ -445,9 +292,21 @@ void attention_decode_forward(float* out, float* lse, const float* q, const floa
     tile.lse_stride = H;
     tile.nt = 1;
     tile.pos0 = shape.cache_lens[s] - 1;  // the new token sees the whole valid cache
-    tile.k = k_cache + cache_base;
-    tile.v = v_cache + cache_base;
-    tile.kv_stride = int64_t(Hkv) * dh;
+    // Pack this sequence's valid cache once; only this task reads it.
+    const int64_t len = shape.cache_lens[s], stride = int64_t(Hkv) * dh;
+    const int64_t tile_floats = int64_t(round8(dh)) * kKeyBlock;
+    const int64_t tiles = (len + kKeyBlock - 1) / kKeyBlock;
+    ws.kt.resize(tiles * tile_floats);
+    ws.vrows.resize(tiles * tile_floats);
+    for (int64_t b = 0; b < tiles; ++b) {
+      const int nv = static_cast<int>(std::min<int64_t>(kKeyBlock, len - b * kKeyBlock));
+      const int64_t src = cache_base + b * kKeyBlock * stride;
+      pack_transposed(ws.kt.data() + b * tile_floats, k_cache + src, stride, nv, dh);
+      pack_rows(ws.vrows.data() + b * tile_floats, v_cache + src, stride, nv, dh, round8(dh));
+    }
+    tile.kt = ws.kt.data();
+    tile.vrows = ws.vrows.data();
+    tile.tile_stride = tile_floats;
     forward_tile(tile, g, dh, shape.scale, ws);
   });
 }
@@ -456,7 +315,7 @@ void attention_decode_forward(float* out, float* lse, const float* q, const floa
 namespace {
 
 struct BackwardScratch {
-  std::vector<float> kt, vt, krows, dk, dv;  // per task: all packed key tiles
+  std::vector<float> dk, dv;  // (key tiles of the task, kKeyBlock, dhp) accumulators
   std::vector<float> q, dout, dq, p, ds, delta, lse;
 };
 
@@ -473,13 +332,14 @@ struct BackwardTask {
 
 struct BackwardArgs {
   float *dq, *dk, *dv;
-  const float *dout, *q, *k, *v, *out, *lse;
+  const float *dout, *q, *out, *lse;
   const AttentionShape* shape;
+  const PackedKeys* keys;  // kt, vt, krows
   int g, bq;
 };
 
 void backward_task(const BackwardArgs& a, const BackwardTask& task, BackwardScratch& ws) {
-  const Ops& op = ops();
+  const TileOps& op = ops();
   const AttentionShape& shape = *a.shape;
   const int H = shape.num_heads, Hkv = shape.num_kv_heads, dh = shape.head_dim, g = a.g;
   const int dhp = round8(dh), max_rows = a.bq * g;
@@ -489,22 +349,14 @@ void backward_task(const BackwardArgs& a, const BackwardTask& task, BackwardScra
   const int64_t kv_off = (t0 * Hkv + task.hkv) * dh;
   const int64_t tiles = task.kb_hi - task.kb_lo;
   const size_t tile_t = size_t(dhp) * kKeyBlock;  // floats per packed key tile
-  ws.kt.resize(tiles * tile_t);
-  ws.vt.resize(tiles * tile_t);
-  if (task.want_dq) ws.krows.resize(tiles * tile_t);
   if (task.want_dkv) {
     ws.dk.assign(tiles * tile_t, 0.0f);
     ws.dv.assign(tiles * tile_t, 0.0f);
   }
-  for (int64_t b = 0; b < tiles; ++b) {
-    const int64_t k0 = (task.kb_lo + b) * kKeyBlock;
-    const int nv = static_cast<int>(std::min<int64_t>(kKeyBlock, len - k0));
-    const int n = round8(nv);
-    pack_keys(ws.kt.data() + b * tile_t, task.want_dq ? ws.krows.data() + b * tile_t : nullptr,
-              a.k + kv_off + k0 * kv_stride, kv_stride, nv, n, dh, dhp);
-    pack_keys(ws.vt.data() + b * tile_t, nullptr, a.v + kv_off + k0 * kv_stride, kv_stride, nv, n,
-              dh, dhp);
-  }
+  const PackedKeys& pk = *a.keys;
+  const float* kt = pk.tile(pk.kt, task.seq, task.hkv);
+  const float* vt = pk.tile(pk.vt, task.seq, task.hkv);
+  const float* krows = pk.tile(pk.krows, task.seq, task.hkv);
   ws.q.resize(max_rows * dhp);
   ws.dout.resize(max_rows * dhp);
   ws.dq.resize(max_rows * dhp);
@@ -538,19 +390,18 @@ void backward_task(const BackwardArgs& a, const BackwardTask& task, BackwardScra
       const int64_t k0 = kb * kKeyBlock;
       const int nv = static_cast<int>(std::min<int64_t>(kKeyBlock, last + 1 - k0));
       const int n = round8(nv);
-      const size_t off = size_t(kb - task.kb_lo) * tile_t;
+      const size_t off = size_t(kb - task.kb_lo) * tile_t;  // in the dk/dv accumulators
+      const int64_t in = kb * pk.tile_stride();              // in the packed keys
       float *p = ws.p.data(), *ds = ws.ds.data();
       // P (rows, n) = exp(scale · Q·Kᵀ - lse), causal
-      op.gemm(rows, n, dh, ws.q.data(), dhp, 1, ws.kt.data() + off, kKeyBlock, p, kKeyBlock,
-              false);
+      op.gemm(rows, n, dh, ws.q.data(), dhp, 1, kt + in, kKeyBlock, p, kKeyBlock, false);
       for (int r = 0; r < rows; ++r) {
         const int64_t visible = q0 + r / g - k0 + 1;
         const int valid = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(nv, visible)));
         op.probs(p + r * kKeyBlock, n, valid, scale, ws.lse[r]);
       }
       // dP (rows, n) = dO · Vᵀ; dS = P ∘ (dP - D)
-      op.gemm(rows, n, dh, ws.dout.data(), dhp, 1, ws.vt.data() + off, kKeyBlock, ds, kKeyBlock,
-              false);
+      op.gemm(rows, n, dh, ws.dout.data(), dhp, 1, vt + in, kKeyBlock, ds, kKeyBlock, false);
       for (int r = 0; r < rows; ++r) {
         const float* prow = p + r * kKeyBlock;
         float* dsrow = ds + r * kKeyBlock;
@@ -564,8 +415,7 @@ void backward_task(const BackwardArgs& a, const BackwardTask& task, BackwardScra
       }
       if (task.want_dq) {
         // dQ (rows, Dh) += dS · K
-        op.gemm(rows, dhp, n, ds, kKeyBlock, 1, ws.krows.data() + off, dhp, ws.dq.data(), dhp,
-                true);
+        op.gemm(rows, dhp, n, ds, kKeyBlock, 1, krows + in, dhp, ws.dq.data(), dhp, true);
       }
     }
     if (task.want_dq) {
@@ -612,7 +462,8 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
                         const float* k, const float* v, const float* out, const float* lse,
                         const AttentionShape& shape) {
   const int Hkv = shape.num_kv_heads, g = shape.num_heads / Hkv, bq = query_block(g);
-  BackwardArgs args{dq, dk, dv, dout, q, k, v, out, lse, &shape, g, bq};
+  const PackedKeys keys = pack_keys(k, v, shape, kKt | kVt | kKrows);
+  BackwardArgs args{dq, dk, dv, dout, q, out, lse, &shape, &keys, g, bq};
   std::vector<BackwardTask> tasks;
   std::vector<double> cost;
   for (int64_t s = 0; s < shape.num_seqs; ++s) {

@@ -1,8 +1,8 @@
 /* RMSNorm forward/backward: rows in parallel, dweight by column ranges. */
 #include "../kernels/rmsnorm.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 #include <vector>

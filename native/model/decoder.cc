@@ -65,13 +65,22 @@ std::vector<int32_t> packed_positions(const PackedBatchView& b) {
 Decoder::Decoder(const DecoderConfig& config)
     : config_(config), layout_(make_param_layout(config)), params_(layout_.total, 0.0f) {}
 
-Decoder::LayerWeights Decoder::layer_weights(int layer) const {
-  const LayerOffsets& o = layout_.layers.at(layer);
-  const float* base = params_.data();
+namespace {
+Decoder::LayerWeights views(const LayerOffsets& o, const float* base) {
   auto at = [&](int64_t off) { return off < 0 ? nullptr : base + off; };
-  return {at(o.input_norm), at(o.q_w), at(o.q_b), at(o.k_w), at(o.k_b),      at(o.v_w),
-          at(o.v_b),        at(o.o_w), at(o.q_norm), at(o.k_norm), at(o.post_norm), at(o.gate_w),
-          at(o.up_w),       at(o.down_w)};
+  return {at(o.input_norm), at(o.q_w),    at(o.q_b),    at(o.k_w),       at(o.k_b),
+          at(o.v_w),        at(o.v_b),    at(o.o_w),    at(o.o_b),       at(o.q_norm),
+          at(o.k_norm),     at(o.post_norm), at(o.gate_w), at(o.up_w), at(o.down_w)};
+}
+}  // namespace
+
+Decoder::LayerWeights Decoder::layer_weights(int layer) const {
+  return views(layout_.layers.at(layer), params_.data());
+}
+
+Decoder::LayerWeights Decoder::layer_gradients(int layer) {
+  if (grads_.empty()) grads_.assign(layout_.total, 0.0f);
+  return views(layout_.layers.at(layer), grads_.data());
 }
 
 void Decoder::head_logits(float* logits, const float* hidden, int64_t rows) const {
@@ -183,13 +192,7 @@ TrainMetrics Decoder::forward_backward(const PackedBatchView& b, const TrainLoss
                    params_.data() + layout_.final_norm, rstdf.data(), N, D);
   std::vector<float>().swap(dxnf);
   for (int l = L - 1; l >= 0; --l) {
-    const LayerOffsets& o = layout_.layers[l];
-    auto at = [&](int64_t off) { return off < 0 ? nullptr : g + off; };
-    Decoder::LayerWeights gw{at(o.input_norm), at(o.q_w),    at(o.q_b),    at(o.k_w),
-                             at(o.k_b),        at(o.v_w),    at(o.v_b),    at(o.o_w),
-                             at(o.q_norm),     at(o.k_norm), at(o.post_norm), at(o.gate_w),
-                             at(o.up_w),       at(o.down_w)};
-    detail::layer_backward(config_, layer_weights(l), gw, dx.data(), N, b.cu_seqlens, b.num_seqs,
+    detail::layer_backward(config_, layer_weights(l), layer_gradients(l), dx.data(), N, b.cu_seqlens, b.num_seqs,
                            rope, acts[l]);
     acts[l] = detail::LayerActivations();  // free as we go
   }

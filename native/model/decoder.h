@@ -91,10 +91,12 @@ class Decoder {
 
   // One layer's parameters or gradients as pointers (null when absent).
   struct LayerWeights {
-    const float *input_norm, *q_w, *q_b, *k_w, *k_b, *v_w, *v_b, *o_w, *q_norm, *k_norm,
+    const float *input_norm, *q_w, *q_b, *k_w, *k_b, *v_w, *v_b, *o_w, *o_b, *q_norm, *k_norm,
         *post_norm, *gate_w, *up_w, *down_w;
   };
   LayerWeights layer_weights(int layer) const;
+  // The same views into the accumulated gradients.
+  LayerWeights layer_gradients(int layer);
 
  private:
   DecoderConfig config_;

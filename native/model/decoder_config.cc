@@ -46,6 +46,7 @@ ParamLayout make_param_layout(const DecoderConfig& c) {
     o.v_w = add(p + "self_attn.v_proj.weight", {kv_out, D});
     o.v_b = c.attention_bias ? add(p + "self_attn.v_proj.bias", {kv_out}) : -1;
     o.o_w = add(p + "self_attn.o_proj.weight", {D, q_out});
+    o.o_b = c.attention_output_bias ? add(p + "self_attn.o_proj.bias", {D}) : -1;
     o.q_norm = c.qk_norm ? add(p + "self_attn.q_norm.weight", {c.head_dim}) : -1;
     o.k_norm = c.qk_norm ? add(p + "self_attn.k_norm.weight", {c.head_dim}) : -1;
     o.post_norm = add(p + "post_attention_layernorm.weight", {D});

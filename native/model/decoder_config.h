@@ -21,6 +21,7 @@ struct DecoderConfig {
   double rope_scaling_factor = 1.0;  // linear rope_scaling; 1 = none
   bool tie_word_embeddings = false;
   bool attention_bias = false;     // q/k/v projections have biases (Qwen2)
+  bool attention_output_bias = false;  // o_proj has a bias (Llama/Qwen3 attention_bias)
   bool qk_norm = false;            // per-head RMSNorm on q and k before RoPE (Qwen3)
 };
 
@@ -33,8 +34,8 @@ struct ParamSpec {
 
 // Offsets of one layer's tensors in the flat buffer (-1 when absent).
 struct LayerOffsets {
-  int64_t input_norm, q_w, q_b, k_w, k_b, v_w, v_b, o_w, q_norm, k_norm, post_norm, gate_w, up_w,
-      down_w;
+  int64_t input_norm, q_w, q_b, k_w, k_b, v_w, v_b, o_w, o_b, q_norm, k_norm, post_norm, gate_w,
+      up_w, down_w;
 };
 
 struct ParamLayout {

@@ -92,7 +92,7 @@ void layer_output(const DecoderConfig& c, const Decoder::LayerWeights& w, float*
                   LayerActivations& a) {
   const int64_t D = c.hidden_size, F = c.intermediate_size;
   // x_mid = x + attn·Woᵀ
-  matmul_forward(a.x_mid.data(), a.attn.data(), w.o_w, nullptr, n, q_width(c), D);
+  matmul_forward(a.x_mid.data(), a.attn.data(), w.o_w, w.o_b, n, q_width(c), D);
   add_inplace(a.x_mid.data(), x, n * D);
   rmsnorm_forward(a.xn2.data(), a.rstd2.data(), a.x_mid.data(), w.post_norm, n, D,
                   c.rms_norm_eps);
@@ -141,7 +141,7 @@ void layer_backward(const DecoderConfig& c, const Decoder::LayerWeights& w,
   // Attention: x_mid = x_in + attn·Woᵀ
   std::vector<float> d_attn(n * qw), dq(n * qw), dk(n * kw), dv(n * kw);
   matmul_backward_input(d_attn.data(), dx, w.o_w, n, qw, D, false);
-  matmul_backward_weight(grad(g.o_w), nullptr, dx, a.attn.data(), n, qw, D);
+  matmul_backward_weight(grad(g.o_w), grad(g.o_b), dx, a.attn.data(), n, qw, D);
   attention_backward(dq.data(), dk.data(), dv.data(), d_attn.data(), a.q.data(), a.k.data(),
                      a.v.data(), a.attn.data(), a.lse.data(),
                      attention_shape(c, n, cu_seqlens, num_seqs));

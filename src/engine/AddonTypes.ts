@@ -202,6 +202,108 @@ export interface GrpoLossResult {
     metrics: GrpoLossMetrics;
 }
 
+/** The decoder's shape, as the native model takes it. */
+export interface NativeDecoderConfig {
+    vocabSize: number;
+    hiddenSize: number;
+    intermediateSize: number;
+    numLayers: number;
+    numHeads: number;
+    numKvHeads: number;
+    headDim: number;
+    rmsNormEps: number;
+    ropeTheta: number;
+    /** Linear rope_scaling factor. Defaults to `1` (none). */
+    ropeScalingFactor?: number;
+    tieWordEmbeddings?: boolean;
+    attentionBias?: boolean;
+    attentionOutputBias?: boolean;
+    qkNorm?: boolean;
+}
+
+export interface NativeParameterSpec {
+    name: string;
+    shape: number[];
+}
+
+export interface NativePackedArgs {
+    /** `[N]` token ids of every sequence, concatenated. */
+    tokens: Int32Array;
+    /** `[S + 1]` sequence boundaries. */
+    cuSeqlens: Int32Array;
+}
+
+export interface NativeForwardBackwardArgs extends NativePackedArgs {
+    kind: "sft" | "grpo";
+    /** `[N]` token-aligned: 1 where token n's log-probability enters the loss (never a first position). */
+    lossMask: Uint8Array;
+    /** Logits are divided by it. Defaults to `1`. */
+    temperature?: number;
+    advantages?: Float32Array;
+    oldLogp?: Float32Array;
+    refLogp?: Float32Array;
+    epsLow?: number;
+    epsHigh?: number;
+    beta?: number;
+    lossType?: GrpoLossType;
+    maxCompletionLength?: number;
+    numItemsInBatch?: number;
+    importanceSamplingLevel?: ImportanceSamplingLevel;
+    /** SFT: the loss is −Σ mask·logp / sftDenominator. Defaults to the mask count. */
+    sftDenominator?: number;
+}
+
+export interface NativeForwardBackwardResult {
+    loss: number;
+    /** `[N]` token-aligned log-probabilities of the masked tokens (0 elsewhere). */
+    logp: Float32Array;
+    activeTokens: number;
+    meanEntropy: number;
+    grpo: Omit<GrpoLossMetrics, "activeTokens">;
+}
+
+export interface NativeSampled {
+    /** Original sequence index of each sampled token. */
+    seq: Int32Array;
+    ids: Int32Array;
+    logp: Float32Array;
+}
+
+export interface NativeGenerationSession {
+    /** Drops `finished` sequences, feeds the rest their last token, samples again. */
+    next(args: { finished: Int32Array }): Promise<NativeSampled>;
+}
+
+export interface NativeDecoder {
+    parameterSpecs(): NativeParameterSpec[];
+    setParameter(args: { name: string; data: Float32Array }): void;
+    getParameter(args: { name: string }): Float32Array;
+    getGradient(args: { name: string }): Float32Array;
+    logprobs(
+        args: NativePackedArgs & { temperature?: number; withEntropy?: boolean },
+    ): Promise<{ logp: Float32Array; entropy?: Float32Array }>;
+    forwardBackward(args: NativeForwardBackwardArgs): Promise<NativeForwardBackwardResult>;
+    zeroGrad(): void;
+    optimizerStep(args: {
+        lr: number;
+        beta1?: number;
+        beta2?: number;
+        eps?: number;
+        weightDecay?: number;
+        maxGradNorm?: number;
+    }): Promise<{ gradNorm: number; clipScale: number; step: number }>;
+    frozenCopy(): NativeDecoder;
+    startGeneration(
+        args: NativePackedArgs & {
+            capacity: number;
+            seed?: number;
+            temperature?: number;
+            topK?: number;
+            topP?: number;
+        },
+    ): Promise<NativeSampled & { session: NativeGenerationSession }>;
+}
+
 /** Everything the `.node` file exports. */
 export interface Addon {
     runtimeInfo(): RuntimeInfo;
@@ -219,4 +321,5 @@ export interface Addon {
     logprobs(args: LogprobsArgs): Promise<LogprobsResult>;
     logprobsBackward(args: LogprobsBackwardArgs): Promise<LogprobsBackwardResult>;
     grpoLoss(args: GrpoLossArgs): Promise<GrpoLossResult>;
+    NativeDecoder: new (config: NativeDecoderConfig) => NativeDecoder;
 }

@@ -21,3 +21,10 @@ export class ModelFormatError extends Error {
 export function isNotFound(err: unknown): boolean {
     return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "ENOENT";
 }
+
+/** A file the layout requires is not there. */
+export class MissingFileError extends ModelFormatError {
+    constructor(file: string, message = "file not found", item?: string) {
+        super(file, message, item);
+    }
+}

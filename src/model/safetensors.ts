@@ -16,7 +16,7 @@
 import { endianness } from "node:os";
 import { open, type FileHandle } from "node:fs/promises";
 import { writeFileAtomic } from "./atomicWrite.js";
-import { ModelFormatError, isNotFound } from "./errors.js";
+import { MissingFileError, ModelFormatError, isNotFound } from "./errors.js";
 import { decodeBf16, decodeF16, encodeBf16 } from "./halfFloat.js";
 
 /** A dense tensor, row-major, always float32 in memory. */
@@ -104,8 +104,8 @@ function isCount(x: unknown): x is number {
 }
 
 /**
- * Validates the JSON header of a file of `fileSize` bytes whose header is `headerLength`
- * bytes long. Throws ModelFormatError naming the file and the tensor at fault.
+ * Validates the JSON header (the `headerBytes` after the 8-byte length) of a file of
+ * `fileSize` bytes. Throws ModelFormatError naming the file and the tensor at fault.
  */
 export function parseSafetensorsHeader(
     file: string,
@@ -243,7 +243,7 @@ async function openForRead(file: string): Promise<FileHandle> {
     try {
         return await open(file, "r");
     } catch (err) {
-        if (isNotFound(err)) throw new ModelFormatError(file, "file not found");
+        if (isNotFound(err)) throw new MissingFileError(file);
         throw err;
     }
 }

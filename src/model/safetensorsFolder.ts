@@ -11,7 +11,7 @@
 import { readFile, readdir, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { writeJsonAtomic } from "./atomicWrite.js";
-import { ModelFormatError, isNotFound } from "./errors.js";
+import { MissingFileError, ModelFormatError, isNotFound } from "./errors.js";
 import {
     SafetensorsFile,
     checkTensor,
@@ -66,14 +66,14 @@ export class SafetensorsFolder {
         } catch (err) {
             if (!isNotFound(err)) throw err;
         }
-        if (indexText !== null) return openSharded(dir, indexPath, indexText);
+        if (indexText !== null) return SafetensorsFolder.openSharded(dir, indexPath, indexText);
         let header: SafetensorsHeader;
         try {
             header = await readSafetensorsHeader(join(dir, SINGLE_FILE));
         } catch (err) {
-            if (err instanceof ModelFormatError && err.message.endsWith("file not found")) {
+            if (err instanceof MissingFileError) {
                 const found = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".safetensors"));
-                throw new ModelFormatError(
+                throw new MissingFileError(
                     dir,
                     `no ${SINGLE_FILE} or ${INDEX_FILE} in the folder` +
                         (found.length > 0 ? ` (found ${found.join(", ")} without an index)` : ""),
@@ -86,6 +86,58 @@ export class SafetensorsFolder {
             index.set(e.name, { name: e.name, file: SINGLE_FILE, dtype: e.dtype, shape: e.shape });
         }
         return new SafetensorsFolder(dir, new Map([[SINGLE_FILE, header]]), index, false);
+    }
+
+    private static async openSharded(dir: string, indexPath: string, text: string): Promise<SafetensorsFolder> {
+        let json: unknown;
+        try {
+            json = JSON.parse(text);
+        } catch (err) {
+            throw new ModelFormatError(indexPath, `not valid JSON (${(err as Error).message})`);
+        }
+        const weightMap = (json as { weight_map?: unknown } | null)?.weight_map;
+        if (typeof weightMap !== "object" || weightMap === null || Array.isArray(weightMap)) {
+            throw new ModelFormatError(indexPath, "weight_map must be an object mapping tensor names to file names", "weight_map");
+        }
+        const listed = new Map<string, string[]>();
+        for (const [name, file] of Object.entries(weightMap as Record<string, unknown>)) {
+            if (typeof file !== "string" || file.length === 0 || basename(file) !== file || file === "." || file === "..") {
+                throw new ModelFormatError(indexPath, `weight_map["${name}"] must be a file name in the same folder, got ${JSON.stringify(file)}`, name);
+            }
+            const list = listed.get(file) ?? [];
+            list.push(name);
+            listed.set(file, list);
+        }
+        const headers = new Map<string, SafetensorsHeader>();
+        const index = new Map<string, TensorInfo>();
+        for (const [file, names] of listed) {
+            let header: SafetensorsHeader;
+            try {
+                header = await readSafetensorsHeader(join(dir, file));
+            } catch (err) {
+                if (err instanceof MissingFileError) {
+                    throw new MissingFileError(
+                        join(dir, file),
+                        `file not found; ${INDEX_FILE} lists it for ${names.length} tensor(s), e.g. "${names[0]}"`,
+                        names[0],
+                    );
+                }
+                throw err;
+            }
+            headers.set(file, header);
+            for (const name of names) {
+                const entry = header.tensors.get(name);
+                if (entry === undefined) {
+                    throw new ModelFormatError(join(dir, file), `tensor "${name}" listed in ${INDEX_FILE} is missing from this shard`, name);
+                }
+            }
+        }
+        // Keep the index's order, which is the order transformers wrote the tensors in.
+        for (const [name, file] of Object.entries(weightMap as Record<string, string>)) {
+            const e = headers.get(file)!.tensors.get(name)!;
+            index.set(name, { name, file, dtype: e.dtype, shape: e.shape });
+        }
+        return new SafetensorsFolder(dir, headers, index, true);
     }
 
     /** All tensor names (index order for a sharded folder, header order otherwise). */
@@ -134,58 +186,6 @@ export class SafetensorsFolder {
         for (const name of names) out.set(name, loaded.get(name)!);
         return out;
     }
-}
-
-async function openSharded(dir: string, indexPath: string, text: string): Promise<SafetensorsFolder> {
-    let json: unknown;
-    try {
-        json = JSON.parse(text);
-    } catch (err) {
-        throw new ModelFormatError(indexPath, `not valid JSON (${(err as Error).message})`);
-    }
-    const weightMap = (json as { weight_map?: unknown } | null)?.weight_map;
-    if (typeof weightMap !== "object" || weightMap === null || Array.isArray(weightMap)) {
-        throw new ModelFormatError(indexPath, "weight_map must be an object mapping tensor names to file names", "weight_map");
-    }
-    const listed = new Map<string, string[]>();
-    for (const [name, file] of Object.entries(weightMap as Record<string, unknown>)) {
-        if (typeof file !== "string" || file.length === 0 || basename(file) !== file || file === "." || file === "..") {
-            throw new ModelFormatError(indexPath, `weight_map["${name}"] must be a file name in the same folder, got ${JSON.stringify(file)}`, name);
-        }
-        const list = listed.get(file) ?? [];
-        list.push(name);
-        listed.set(file, list);
-    }
-    const headers = new Map<string, SafetensorsHeader>();
-    const index = new Map<string, TensorInfo>();
-    for (const [file, names] of listed) {
-        let header: SafetensorsHeader;
-        try {
-            header = await readSafetensorsHeader(join(dir, file));
-        } catch (err) {
-            if (err instanceof ModelFormatError && err.message.endsWith("file not found")) {
-                throw new ModelFormatError(
-                    join(dir, file),
-                    `file not found; ${INDEX_FILE} lists it for ${names.length} tensor(s), e.g. "${names[0]}"`,
-                    names[0],
-                );
-            }
-            throw err;
-        }
-        headers.set(file, header);
-        for (const name of names) {
-            const entry = header.tensors.get(name);
-            if (entry === undefined) {
-                throw new ModelFormatError(join(dir, file), `tensor "${name}" listed in ${INDEX_FILE} is missing from this shard`, name);
-            }
-        }
-    }
-    // Keep the index's order, which is the order transformers wrote the tensors in.
-    for (const [name, file] of Object.entries(weightMap as Record<string, string>)) {
-        const e = headers.get(file)!.tensors.get(name)!;
-        index.set(name, { name, file, dtype: e.dtype, shape: e.shape });
-    }
-    return new SafetensorsFolder(dir, headers, index, true);
 }
 
 /** Reads tensors of a model folder (all, or `names`) as float32. */

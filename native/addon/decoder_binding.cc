@@ -138,6 +138,8 @@ class NativeDecoder : public Napi::ObjectWrap<NativeDecoder> {
          InstanceMethod("zeroGrad", &NativeDecoder::zero_grad),
          InstanceMethod("optimizerStep", &NativeDecoder::optimizer_step),
          InstanceMethod("frozenCopy", &NativeDecoder::frozen_copy),
+         InstanceMethod("getOptimizerState", &NativeDecoder::get_optimizer_state),
+         InstanceMethod("setOptimizerState", &NativeDecoder::set_optimizer_state),
          InstanceMethod("startGeneration", &NativeDecoder::start_generation)});
     constructor = new Napi::FunctionReference(Napi::Persistent(f));
     exports.Set("NativeDecoder", f);
@@ -233,6 +235,7 @@ class NativeDecoder : public Napi::ObjectWrap<NativeDecoder> {
     a.expect_length(mask, "lossMask", N, "one per token");
     loss.loss_mask = mask.data;
     loss.temperature = static_cast<float>(a.number_or("temperature", 1.0, 1e-6, 1e6));
+    loss.loss_scale = a.number_or("lossScale", 1.0, 1e-12, 1e12);
     if (kind == "grpo") {
       loss.kind = TrainLossKind::grpo;
       auto adv = a.f32("advantages"), old = a.f32("oldLogp", true), ref = a.f32("refLogp", true);
@@ -320,6 +323,32 @@ class NativeDecoder : public Napi::ObjectWrap<NativeDecoder> {
           out.Set("clipScale", step->clip_scale);
           out.Set("step", Napi::Number::New(env, double(model->model.optimizer_steps())));
         });
+  }
+
+  // -> { m, v, step } (m and v empty before the first step)
+  Napi::Value get_optimizer_state(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::lock_guard<std::mutex> lock(model_->mutex);
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("m", copy_out(env, m().adam_m().data(), static_cast<int64_t>(m().adam_m().size())));
+    out.Set("v", copy_out(env, m().adam_v().data(), static_cast<int64_t>(m().adam_v().size())));
+    out.Set("step", Napi::Number::New(env, double(m().optimizer_steps())));
+    return out;
+  }
+
+  // { m, v, step }
+  Napi::Value set_optimizer_state(const Napi::CallbackInfo& info) {
+    ArgReader a(info, "setOptimizerState");
+    auto mv = a.f32("m"), vv = a.f32("v");
+    int64_t step = a.integer("step", 0, int64_t(1) << 40);
+    if (mv.length != 0 || vv.length != 0) {
+      a.expect_length(mv, "m", m().layout().total, "one per parameter");
+      a.expect_length(vv, "v", m().layout().total, "one per parameter");
+    }
+    std::lock_guard<std::mutex> lock(model_->mutex);
+    m().set_optimizer_state(std::vector<float>(mv.data, mv.data + mv.length),
+                            std::vector<float>(vv.data, vv.data + vv.length), step);
+    return info.Env().Undefined();
   }
 
   Napi::Value frozen_copy(const Napi::CallbackInfo& info) {

@@ -167,8 +167,12 @@ TrainMetrics Decoder::forward_backward(const PackedBatchView& b, const TrainLoss
     metrics.grpo = grpo_loss_forward(nullptr, in, loss.grpo);
     metrics.loss = metrics.grpo.loss;
     grpo_loss_backward(dlogp.data(), in, loss.grpo);
+    if (loss.loss_scale != 1.0) {
+      metrics.loss *= loss.loss_scale;
+      for (float& d : dlogp) d = static_cast<float>(d * loss.loss_scale);
+    }
   } else {
-    const double denom = loss.sft_denominator > 0 ? loss.sft_denominator : std::max<int64_t>(M, 1);
+    const double denom = (loss.sft_denominator > 0 ? loss.sft_denominator : std::max<int64_t>(M, 1)) / loss.loss_scale;
     double sum = 0;
     for (int64_t i = 0; i < M; ++i) {
       sum += lp[i];
@@ -226,6 +230,15 @@ OptimizerStepResult Decoder::optimizer_step(const AdamWConfig& adam, double max_
                adam_v_.data() + spec.offset, grads_.data() + spec.offset, spec.numel, cfg, step_);
   }
   return result;
+}
+
+void Decoder::set_optimizer_state(std::vector<float> m, std::vector<float> v, int64_t step) {
+  if ((m.size() != static_cast<size_t>(layout_.total) || v.size() != m.size()) && !(m.empty() && v.empty()))
+    throw std::invalid_argument("optimizer state: moments must have one value per parameter");
+  if (step < 0) throw std::invalid_argument("optimizer state: step must be >= 0");
+  adam_m_ = std::move(m);
+  adam_v_ = std::move(v);
+  step_ = step;
 }
 
 std::unique_ptr<Decoder> Decoder::frozen_copy() const {

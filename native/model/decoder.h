@@ -39,6 +39,8 @@ struct TrainLoss {
   GrpoLossOptions grpo;
   // SFT (kind == sft): loss = −Σ mask·logp / denominator (0: the mask count).
   double sft_denominator = 0;
+  // Loss and gradients are multiplied by this (e.g. 1 / micro-batches).
+  double loss_scale = 1.0;
 };
 
 struct TrainMetrics {
@@ -81,6 +83,12 @@ class Decoder {
   // Hugging Face Trainer does.
   OptimizerStepResult optimizer_step(const AdamWConfig& adam, double max_grad_norm);
   int64_t optimizer_steps() const { return step_; }
+
+  // AdamW moments (each layout().total floats; empty before the first step)
+  // and the step count, for checkpoints that resume exactly.
+  const std::vector<float>& adam_m() const { return adam_m_; }
+  const std::vector<float>& adam_v() const { return adam_v_; }
+  void set_optimizer_state(std::vector<float> m, std::vector<float> v, int64_t step);
 
   // A copy of the weights with no gradients or optimizer state (a frozen
   // reference model).

@@ -251,6 +251,8 @@ export interface NativeForwardBackwardArgs extends NativePackedArgs {
     importanceSamplingLevel?: ImportanceSamplingLevel;
     /** SFT: the loss is −Σ mask·logp / sftDenominator. Defaults to the mask count. */
     sftDenominator?: number;
+    /** Loss and gradients are multiplied by it (e.g. 1 / micro-batches). Defaults to `1`. */
+    lossScale?: number;
 }
 
 export interface NativeForwardBackwardResult {
@@ -293,6 +295,9 @@ export interface NativeDecoder {
         maxGradNorm?: number;
     }): Promise<{ gradNorm: number; clipScale: number; step: number }>;
     frozenCopy(): NativeDecoder;
+    /** AdamW moments (empty before the first step) and step count. */
+    getOptimizerState(): { m: Float32Array; v: Float32Array; step: number };
+    setOptimizerState(args: { m: Float32Array; v: Float32Array; step: number }): void;
     startGeneration(
         args: NativePackedArgs & {
             capacity: number;

@@ -144,7 +144,7 @@ async function logprobRows(peak: number, quick: boolean): Promise<BenchRow[]> {
     const tBwd = await time(() => kernels.logprobsBackward(bwdArgs), reps);
     const outputsMiB = ((n * d + v * d) * 4) / 2 ** 20;  // dHidden + dWeight are outputs, not scratch
     const extraBwd = await peakExtraMiB(() => kernels.logprobsBackward(bwdArgs));
-    const tNaive = await time(() => naiveLogprobs(args), 0);
+    const tNaive = await time(() => naiveLogprobs(args), 1);
     const extraNaive = await peakExtraMiB(() => naiveLogprobs(args));
     const flop = 2 * n * d * v;
     const shape = `N=${n}, D=${d}, V=${v}`;
@@ -215,7 +215,9 @@ export async function runKernelBench(options: KernelBenchOptions = {}): Promise<
     const info = runtimeInfo();
     const addon = loadAddon();
     const peak1 = (await addon.fmaPeak({ seconds: 0.5, threads: 1 })).gflops;
-    const peakAll = (await addon.fmaPeak({ seconds: 0.5, threads: info.numThreads })).gflops;
+    // Best of two probes: a busy moment must not inflate every "% of peak" figure.
+    const probe = async () => (await addon.fmaPeak({ seconds: 0.5, threads: info.numThreads })).gflops;
+    const peakAll = Math.max(await probe(), await probe());
     console.log(
         `r1-native kernel benchmarks: ${info.numThreads} threads, avx2=${info.avx2}, ` +
             `FMA peak ${peakAll.toFixed(0)} GFLOP/s (${peak1.toFixed(0)} on one core)`,

@@ -15,7 +15,7 @@ export interface MakeDemoModelOptions {
     outDir: string;
     /** Defaults to `0`. */
     seed?: number;
-    /** Optimizer steps. Defaults to `1200`. */
+    /** Optimizer steps. Defaults to `1500`. */
     steps?: number;
     /** Sequences per step. Defaults to `64`. */
     batchSize?: number;
@@ -38,7 +38,7 @@ function prng(seed: number): () => number {
 
 export async function makeDemoModel(options: MakeDemoModelOptions): Promise<Policy> {
     const seed = options.seed ?? 0;
-    const steps = options.steps ?? 1200;
+    const steps = options.steps ?? 1500;
     const batchSize = options.batchSize ?? 64;
     const peakLr = options.learningRate ?? 3e-3;
     const files = demoTokenizerFiles();

@@ -4,6 +4,7 @@
  * for a seed on CPU. `r1-native make-demo-model` runs it; the result ships in
  * models/r1-zero-demo/.
  */
+import { uniformStream } from "../algo/mulberry32.js";
 import { arithmeticProblems } from "../data/builtin/arithmetic.js";
 import { makeDecoderConfig } from "../model/config.js";
 import { Policy } from "../model/policy.js";
@@ -25,17 +26,6 @@ export interface MakeDemoModelOptions {
     onProgress?: (step: number, loss: number) => void;
 }
 
-function prng(seed: number): () => number {
-    let s = seed >>> 0;
-    return () => {
-        s = (s + 0x6d2b79f5) >>> 0;
-        let t = s;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-
 export async function makeDemoModel(options: MakeDemoModelOptions): Promise<Policy> {
     const seed = options.seed ?? 0;
     const steps = options.steps ?? 1500;
@@ -46,7 +36,7 @@ export async function makeDemoModel(options: MakeDemoModelOptions): Promise<Poli
     const config = makeDecoderConfig(demoModelConfig(tokenizer.vocabSize));
     const policy = Policy.fromConfig(config, { seed, tokenizer, tokenizerFiles: files });
     const problems = arithmeticProblems({ count: 20_000, seed, split: "train" });
-    const rand = prng(seed + 1);
+    const rand = uniformStream(seed + 1);
     const warmup = Math.max(1, Math.round(steps * 0.05));
     let cursor = 0;
     for (let step = 0; step < steps; step++) {

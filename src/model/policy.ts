@@ -5,6 +5,7 @@
  * Log-probabilities are token-aligned: `logp[n] = log p(tokens[n] | earlier
  * tokens of the same sequence)`, 0 at each sequence's first position.
  */
+import { mulberry32 } from "../algo/mulberry32.js";
 import type { NativeDecoder, NativeForwardBackwardResult, GrpoLossType, ImportanceSamplingLevel } from "../engine/AddonTypes.js";
 import { loadAddon } from "../engine/loadAddon.js";
 import type { CharTokenizerFiles } from "./charTokenizer.js";
@@ -86,14 +87,8 @@ export interface SaveOptions {
 
 /** Box–Muller normals from a seeded mulberry32 stream (deterministic init). */
 function normalStream(seed: number): () => number {
-    let state = seed >>> 0;
-    const uniform = () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-    };
+    const next = mulberry32(seed);
+    const uniform = () => (next() + 0.5) / 4294967296;  // (0, 1): log() stays finite
     return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 

@@ -3,18 +3,10 @@
  * check that reports the first element out of bounds.
  */
 import { expect } from "vitest";
+import { uniformStream } from "../../src/algo/mulberry32.js";
 
-/** Mulberry32: a small, fast, seedable PRNG (deterministic across runs). */
-export function seededRandom(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
+/** Seeded uniform numbers in [0, 1) (mulberry32; deterministic across runs). */
+export const seededRandom = uniformStream;
 
 /** Float32Array of `n` uniform values in [lo, hi). */
 export function randomFloats(rand: () => number, n: number, lo = -1, hi = 1): Float32Array {

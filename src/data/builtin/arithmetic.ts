@@ -5,6 +5,7 @@
  * seed; a problem belongs to the held-out split when a hash of its text says
  * so, so the two splits never share a problem.
  */
+import { uniformStream } from "../../algo/mulberry32.js";
 
 export interface ArithmeticProblem {
     /** The expression, e.g. "7+5-3+2". */
@@ -26,18 +27,6 @@ export interface ArithmeticOptions {
     split?: ArithmeticSplit;
     /** Operands per problem, inclusive range. Defaults to `[3, 4]`. */
     operands?: [number, number];
-}
-
-/** mulberry32: small seedable PRNG. */
-function prng(seed: number): () => number {
-    let s = seed >>> 0;
-    return () => {
-        s = (s + 0x6d2b79f5) >>> 0;
-        let t = s;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
 }
 
 /** FNV-1a of the text; one problem in ten is held out. */
@@ -66,7 +55,7 @@ export function randomArithmeticProblem(rand: () => number, operands: [number, n
 
 /** `count` distinct problems of one split. */
 export function arithmeticProblems(options: ArithmeticOptions): ArithmeticProblem[] {
-    const rand = prng((options.seed ?? 0) * 2654435761 + 17);
+    const rand = uniformStream((options.seed ?? 0) * 2654435761 + 17);
     const split = options.split ?? "train";
     const operands = options.operands ?? [3, 4];
     const seen = new Set<string>();

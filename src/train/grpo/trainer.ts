@@ -11,6 +11,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { groupAdvantages } from "../../algo/advantages.js";
+import { Curriculum, difficultiesFromRows } from "../../algo/curriculum.js";
 import { DynamicSamplingBuffer } from "../../algo/dynamicSampling.js";
 import { HistoryResampler, type HistoryResamplerState } from "../../algo/historyResampling.js";
 import { deriveSeed, EpochBatchIterator, type BatchIteratorState } from "../../algo/sampling.js";
@@ -75,6 +76,7 @@ export class GrpoTrainer {
     private readonly config: GrpoConfig;
     private iterator: EpochBatchIterator;
     private history: HistoryResampler | null;
+    private readonly curriculum: Curriculum | null;
     private step = 0;
     private stopRequested = false;
     private readonly promptCache = new Map<number, PromptItem>();
@@ -85,6 +87,11 @@ export class GrpoTrainer {
         this.policy = init.policy;
         if (this.config.optimisation.beta > 0 && !init.reference) throw new Error("GrpoTrainer: beta > 0 needs a reference model");
         this.iterator = new EpochBatchIterator({ datasetSize: init.dataset.length, batchSize: this.config.generation.promptsPerStep, seed: this.config.seed });
+        const cur = this.config.curriculum;
+        if (cur.enabled && this.config.dynamicSampling.enabled) {
+            throw new Error("curriculum and dynamicSampling cannot be combined yet: the curriculum fixes each step's prompts; enable one of them");
+        }
+        this.curriculum = cur.enabled ? new Curriculum(difficultiesFromRows(init.dataset, cur.column), cur.schedule, this.config.seed, cur.column) : null;
         this.history = this.config.historyResampling.enabled ? new HistoryResampler({ threshold: this.config.historyResampling.threshold, mode: this.config.historyResampling.mode }) : null;
     }
 
@@ -167,7 +174,10 @@ export class GrpoTrainer {
         const buffer = c.dynamicSampling.enabled ? new DynamicSamplingBuffer<{ promptIndex: number; rewards: number[]; offset: number }>(c.generation.promptsPerStep, c.dynamicSampling.maxRounds) : null;
         const pool: { rollouts: Rollout[]; total: number[]; perReward: Record<string, (number | null)[]> }[] = [];
         do {
-            const batch = this.iterator.next();
+            // The curriculum picks each step's prompts by difficulty; otherwise epochs of shuffled data.
+            const batch = this.curriculum
+                ? { indices: this.curriculum.batchAt(this.step, c.generation.promptsPerStep, this.excludedByHistory()), lastOfEpoch: false }
+                : this.iterator.next();
             const prompts = batch.indices.map((i) => this.prompt(i));
             const t0 = performance.now();
             const round = await generateRollouts(this.policy, prompts, {
@@ -271,6 +281,11 @@ export class GrpoTrainer {
             byPrompt.set(r.prompt.id, list);
         });
         for (const [id, values] of byPrompt) this.history.record(id, values);
+    }
+
+    private excludedByHistory(): Set<number> | undefined {
+        if (!this.history) return undefined;
+        return new Set(this.init.dataset.map((_, i) => i).filter((i) => this.history!.isExcluded(String(i))));
     }
 
     private applyHistoryResampling(): void {

@@ -141,6 +141,24 @@ void gemm_serial(int64_t m, int64_t n, int64_t k, float alpha, const Operand& a,
   }
 }
 
+// Few rows against a weight stored (N, K) (y = x·Wᵀ, decode-sized M): every
+// output is a dot product of two contiguous rows, so W streams through once
+// with no packing — packing would copy the whole weight on every call.
+constexpr int64_t kSmallM = 8;
+
+void small_m_rows(int64_t m, int64_t n0, int64_t n1, int64_t k, float alpha, const float* A,
+                  int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  const gemm::DotRows dot = cpu_has_avx2_fma() ? gemm::dot_rows_avx2 : gemm::dot_rows_portable;
+  float acc[kSmallM];
+  for (int64_t j = n0; j < n1; ++j) {
+    dot(m, k, A, lda, B + j * ldb, acc);
+    for (int64_t i = 0; i < m; ++i) {
+      float& dst = C[i * ldc + j];
+      dst = (beta == 0.0f ? 0.0f : beta * dst) + alpha * acc[i];
+    }
+  }
+}
+
 void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
   for (int64_t i = 0; i < m; ++i) {
     float* row = c + i * ldc;
@@ -160,6 +178,13 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == 0.0f) {
     if (beta != 1.0f) scale_c(M, N, beta, C, ldc);
+    return;
+  }
+  if (M <= kSmallM && !trans_a && trans_b) {
+    const int64_t grain = std::max<int64_t>(16, (int64_t(1) << 16) / std::max<int64_t>(K, 1));
+    parallel_for(N, grain, [&](int64_t j0, int64_t j1) {
+      small_m_rows(M, j0, j1, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    });
     return;
   }
   // Split the wider side of C into slabs aligned to the register tile.

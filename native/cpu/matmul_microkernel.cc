@@ -27,7 +27,65 @@ void kernel_portable(int64_t kc, const float* a, const float* b, float* c, int64
   }
 }
 
+void dot_rows_portable(int64_t m, int64_t k, const float* a, int64_t lda, const float* w,
+                       float* out) {
+  for (int64_t i = 0; i < m; ++i) {
+    const float* row = a + i * lda;
+    float acc = 0;
+    for (int64_t p = 0; p < k; ++p) acc += row[p] * w[p];
+    out[i] = acc;
+  }
+}
+
 #if defined(__x86_64__) || defined(__i386__)
+
+namespace {
+__attribute__((target("avx2,fma"))) inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+}  // namespace
+
+__attribute__((target("avx2,fma"))) void dot_rows_avx2(int64_t m, int64_t k, const float* a,
+                                                       int64_t lda, const float* w, float* out) {
+  int64_t i = 0;
+  // Two rows at a time share each load of w.
+  for (; i + 2 <= m; i += 2) {
+    const float* r0 = a + i * lda;
+    const float* r1 = r0 + lda;
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    __m256 t0 = _mm256_setzero_ps(), t1 = _mm256_setzero_ps();
+    int64_t p = 0;
+    for (; p + 16 <= k; p += 16) {
+      const __m256 w0 = _mm256_loadu_ps(w + p), w1 = _mm256_loadu_ps(w + p + 8);
+      s0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + p), w0, s0);
+      t0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + p + 8), w1, t0);
+      s1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + p), w0, s1);
+      t1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + p + 8), w1, t1);
+    }
+    float x0 = hsum(_mm256_add_ps(s0, t0)), x1 = hsum(_mm256_add_ps(s1, t1));
+    for (; p < k; ++p) {
+      x0 += r0[p] * w[p];
+      x1 += r1[p] * w[p];
+    }
+    out[i] = x0;
+    out[i + 1] = x1;
+  }
+  for (; i < m; ++i) {
+    const float* r = a + i * lda;
+    __m256 s = _mm256_setzero_ps(), t = _mm256_setzero_ps();
+    int64_t p = 0;
+    for (; p + 16 <= k; p += 16) {
+      s = _mm256_fmadd_ps(_mm256_loadu_ps(r + p), _mm256_loadu_ps(w + p), s);
+      t = _mm256_fmadd_ps(_mm256_loadu_ps(r + p + 8), _mm256_loadu_ps(w + p + 8), t);
+    }
+    float x = hsum(_mm256_add_ps(s, t));
+    for (; p < k; ++p) x += r[p] * w[p];
+    out[i] = x;
+  }
+}
 
 __attribute__((target("avx2,fma"))) void kernel_avx2(int64_t kc, const float* a, const float* b,
                                                      float* c, int64_t ldc, float alpha,
@@ -105,6 +163,10 @@ __attribute__((target("avx2,fma"))) void kernel_avx2(int64_t kc, const float* a,
 void kernel_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float alpha,
                  float beta) {
   kernel_portable(kc, a, b, c, ldc, alpha, beta);
+}
+
+void dot_rows_avx2(int64_t m, int64_t k, const float* a, int64_t lda, const float* w, float* out) {
+  dot_rows_portable(m, k, a, lda, w, out);
 }
 
 #endif

@@ -20,4 +20,12 @@ void kernel_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t l
 void kernel_portable(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                      float alpha, float beta);
 
+// out[i] = Σ_p a[i·lda + p] · w[p] for i < m (m <= 8): m rows of A against one
+// contiguous row w of length k.
+using DotRows = void (*)(int64_t m, int64_t k, const float* a, int64_t lda, const float* w,
+                         float* out);
+void dot_rows_avx2(int64_t m, int64_t k, const float* a, int64_t lda, const float* w, float* out);
+void dot_rows_portable(int64_t m, int64_t k, const float* a, int64_t lda, const float* w,
+                       float* out);
+
 }  // namespace r1::gemm

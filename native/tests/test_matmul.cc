@@ -77,6 +77,8 @@ int main() {
     check_sgemm(rng, 61, 45, 270, false, true, 1.0f, 0.0f, 3);
     check_sgemm(rng, 61, 45, 270, true, false, -2.0f, 1.0f, 5);
     check_sgemm(rng, 300, 2100, 20, false, true, 1.0f, 0.0f, 0);  // wider than one NC block
+    for (int64_t m : {1, 2, 3, 8})  // the unpacked few-rows path (y = x·Wᵀ)
+      for (float beta : {0.0f, 0.5f}) check_sgemm(rng, m, 301, 37 + 16 * m, false, true, 0.9f, beta, 2);
     check_linear(rng, 7, 13, 130);
     check_linear(rng, 130, 64, 33);
   }

@@ -168,6 +168,15 @@ void parallel_for_indexed(int64_t n, int64_t grain,
   });
 }
 
+void parallel_tasks(int64_t count, const std::function<void(int64_t)>& fn) {
+  if (count <= 0) return;
+  if (count == 1 || tls_in_worker || num_threads() == 1) {
+    for (int64_t i = 0; i < count; ++i) fn(i);
+    return;
+  }
+  pool().run(static_cast<int>(count), [&](int i) { fn(i); });
+}
+
 void parallel_for(int64_t n, int64_t grain, const RangeFn& fn) {
   parallel_for_indexed(n, grain, [&](int, int64_t b, int64_t e) { fn(b, e); });
 }

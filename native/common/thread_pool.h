@@ -31,4 +31,10 @@ void parallel_for(int64_t n, int64_t grain, const RangeFn& fn);
 void parallel_for_indexed(int64_t n, int64_t grain,
                           const std::function<void(int thread_index, int64_t begin, int64_t end)>& fn);
 
+// Runs task(i) for i in [0, count) on the pool, handing tasks out one at a
+// time, so a core slowed by other work simply takes fewer of them. Use it when
+// each task writes disjoint output: results then do not depend on which
+// thread ran what.
+void parallel_tasks(int64_t count, const std::function<void(int64_t task)>& fn);
+
 }  // namespace r1

@@ -9,8 +9,8 @@
  *         pack A(ic:ic+MC, pc:pc+KC)
  *         for jr, ir: micro-kernel  C tile (MR, NR) kept in registers over KC
  * Packing absorbs the transposes, so one micro-kernel serves all layouts.
- * Threads split C into column (or row) slabs; each runs the nest on its slab,
- * so results do not depend on timing, only on the thread count.
+ * Threads take column (or row) slabs of C one at a time; each slab runs the
+ * nest on its own, so results depend neither on timing nor on the thread count.
  */
 #include "../kernels/matmul.h"
 
@@ -187,25 +187,30 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
     });
     return;
   }
-  // Split the wider side of C into slabs aligned to the register tile.
+  // Split the wider side of C into slabs aligned to the register tile, a few
+  // per thread: the pool hands slabs out one at a time, so a core that is
+  // busy with something else slows the call down less. Each element of C is
+  // computed by one slab in a fixed order, so the result never depends on it.
   const int64_t flops = M * N * K;
   const bool split_n = N / NR >= M / MR;
   const int64_t unit = split_n ? NR : MR;
-  const int64_t units = ((split_n ? N : M) + unit - 1) / unit;
-  const int64_t min_units = flops < (int64_t(1) << 18) ? units : 1;  // tiny: one thread
-  // One slab per thread: parallel_for makes at most num_threads() ranges.
-  parallel_for(units, min_units, [&](int64_t u0, int64_t u1) {
-                 int64_t begin = u0 * unit, end = std::min((split_n ? N : M), u1 * unit);
-                 if (split_n) {
-                   Operand a{A, lda, trans_a};
-                   Operand b{trans_b ? B + begin * ldb : B + begin, ldb, trans_b};
-                   gemm_serial(M, end - begin, K, alpha, a, b, beta, C + begin, ldc);
-                 } else {
-                   Operand a{trans_a ? A + begin : A + begin * lda, lda, trans_a};
-                   Operand b{B, ldb, trans_b};
-                   gemm_serial(end - begin, N, K, alpha, a, b, beta, C + begin * ldc, ldc);
-                 }
-               });
+  const int64_t extent = split_n ? N : M;
+  const int64_t units = (extent + unit - 1) / unit;
+  const int64_t slabs = flops < (int64_t(1) << 18) ? 1 : std::min<int64_t>(units, 4 * num_threads());
+  parallel_tasks(slabs, [&](int64_t slab) {
+    const int64_t u0 = slab * units / slabs, u1 = (slab + 1) * units / slabs;
+    const int64_t begin = u0 * unit, end = std::min(extent, u1 * unit);
+    if (begin >= end) return;
+    if (split_n) {
+      Operand a{A, lda, trans_a};
+      Operand b{trans_b ? B + begin * ldb : B + begin, ldb, trans_b};
+      gemm_serial(M, end - begin, K, alpha, a, b, beta, C + begin, ldc);
+    } else {
+      Operand a{trans_a ? A + begin : A + begin * lda, lda, trans_a};
+      Operand b{B, ldb, trans_b};
+      gemm_serial(end - begin, N, K, alpha, a, b, beta, C + begin * ldc, ldc);
+    }
+  });
 }
 
 void matmul_forward(float* y, const float* x, const float* w, const float* bias, int64_t M,

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "../common/profile.h"
 #include "../common/thread_pool.h"
 #include "../kernels/embedding.h"
 #include "../kernels/logprob.h"
@@ -151,7 +152,10 @@ TrainMetrics Decoder::forward_backward(const PackedBatchView& b, const TrainLoss
   std::vector<float> lp(M), lse(M), ent(M);
   LogprobShape shape{M, D, V, loss.temperature, 0};
   const float* head_w = params_.data() + layout_.lm_head;
-  if (M > 0) logprob_forward(lp.data(), lse.data(), ent.data(), h.hidden.data(), head_w, h.targets.data(), shape);
+  if (M > 0) {
+    ScopedPhase phase("fwd lm head (logprobs)");
+    logprob_forward(lp.data(), lse.data(), ent.data(), h.hidden.data(), head_w, h.targets.data(), shape);
+  }
   std::vector<float> logp(N, 0.0f), dlogp(N, 0.0f);
   for (int64_t i = 0; i < M; ++i) logp[h.token[i]] = lp[i];
   if (logp_out) std::copy(logp.begin(), logp.end(), logp_out);
@@ -185,9 +189,11 @@ TrainMetrics Decoder::forward_backward(const PackedBatchView& b, const TrainLoss
   std::vector<float> dlp(M), dh(M * D);
   for (int64_t i = 0; i < M; ++i) dlp[i] = dlogp[h.token[i]];
   float* g = grads_.data();
-  if (M > 0)
+  if (M > 0) {
+    ScopedPhase phase("bwd lm head (logprobs)");
     logprob_backward(dh.data(), g + layout_.lm_head, dlp.data(), h.hidden.data(), head_w,
                      h.targets.data(), lse.data(), shape);
+  }
   std::vector<float> dxnf(N * D, 0.0f), dx(N * D);
   for (int64_t i = 0; i < M; ++i)
     std::copy(dh.data() + i * D, dh.data() + (i + 1) * D, dxnf.data() + (h.token[i] - 1) * D);
@@ -200,7 +206,11 @@ TrainMetrics Decoder::forward_backward(const PackedBatchView& b, const TrainLoss
                            rope, acts[l]);
     acts[l] = detail::LayerActivations();  // free as we go
   }
-  embedding_backward(g + layout_.embed, dx.data(), b.tokens, N, V, D);
+  {
+    ScopedPhase phase("bwd embedding");
+    embedding_backward(g + layout_.embed, dx.data(), b.tokens, N, V, D);
+  }
+  report_phases("forward_backward");
   return metrics;
 }
 
@@ -223,6 +233,7 @@ OptimizerStepResult Decoder::optimizer_step(const AdamWConfig& adam, double max_
     scale_inplace(grads_.data(), layout_.total, static_cast<float>(result.clip_scale));
   }
   ++step_;
+  ScopedPhase phase("adamw");
   for (const ParamSpec& spec : layout_.specs) {
     AdamWConfig cfg = adam;
     if (spec.shape.size() == 1) cfg.weight_decay = 0;  // norms and biases

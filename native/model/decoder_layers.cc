@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
+#include "../common/profile.h"
 #include "../common/thread_pool.h"
 #include "../kernels/attention.h"
 #include "../kernels/matmul.h"
@@ -75,6 +77,7 @@ void attention_inputs(const DecoderConfig& c, const Decoder::LayerWeights& w, in
   const int64_t D = c.hidden_size, qw = q_width(c), kw = kv_width(c);
   float* q_out = c.qk_norm ? a.q_pre.data() : a.q.data();
   float* k_out = c.qk_norm ? a.k_pre.data() : a.k.data();
+  ScopedPhase phase("fwd qkv+rope");
   matmul_forward(q_out, a.xn1.data(), w.q_w, w.q_b, n, D, qw);
   matmul_forward(k_out, a.xn1.data(), w.k_w, w.k_b, n, D, kw);
   matmul_forward(a.v.data(), a.xn1.data(), w.v_w, w.v_b, n, D, kw);
@@ -91,6 +94,7 @@ void attention_inputs(const DecoderConfig& c, const Decoder::LayerWeights& w, in
 void layer_output(const DecoderConfig& c, const Decoder::LayerWeights& w, float* x, int64_t n,
                   LayerActivations& a) {
   const int64_t D = c.hidden_size, F = c.intermediate_size;
+  ScopedPhase phase("fwd o+mlp");
   // x_mid = x + attn·Woᵀ
   matmul_forward(a.x_mid.data(), a.attn.data(), w.o_w, w.o_b, n, q_width(c), D);
   add_inplace(a.x_mid.data(), x, n * D);
@@ -111,6 +115,7 @@ void layer_forward(const DecoderConfig& c, const Decoder::LayerWeights& w, float
   std::copy(x, x + n * D, a.x_in.data());
   rmsnorm_forward(a.xn1.data(), a.rstd1.data(), x, w.input_norm, n, D, c.rms_norm_eps);
   attention_inputs(c, w, n, rope, a);
+  ScopedPhase phase("fwd attention");
   attention_forward(a.attn.data(), a.lse.data(), a.q.data(), a.k.data(), a.v.data(),
                     attention_shape(c, n, cu_seqlens, num_seqs));
   layer_output(c, w, x, n, a);
@@ -123,6 +128,7 @@ void layer_backward(const DecoderConfig& c, const Decoder::LayerWeights& w,
   const int64_t D = c.hidden_size, F = c.intermediate_size, qw = q_width(c), kw = kv_width(c);
   auto grad = [](const float* p) { return const_cast<float*>(p); };
   // MLP: x_out = x_mid + act·Wdᵀ
+  auto mlp_phase = std::make_unique<ScopedPhase>("bwd mlp");
   std::vector<float> d_act(n * F), dgate(n * F), dup(n * F), dxn(n * D), dtmp(n * D);
   matmul_backward_input(d_act.data(), dx, w.down_w, n, F, D, false);
   matmul_backward_weight(grad(g.down_w), nullptr, dx, a.act.data(), n, F, D);
@@ -138,13 +144,19 @@ void layer_backward(const DecoderConfig& c, const Decoder::LayerWeights& w,
   std::vector<float>().swap(dgate);
   std::vector<float>().swap(dup);
 
+  mlp_phase.reset();
   // Attention: x_mid = x_in + attn·Woᵀ
+  auto o_phase = std::make_unique<ScopedPhase>("bwd o_proj");
   std::vector<float> d_attn(n * qw), dq(n * qw), dk(n * kw), dv(n * kw);
   matmul_backward_input(d_attn.data(), dx, w.o_w, n, qw, D, false);
   matmul_backward_weight(grad(g.o_w), grad(g.o_b), dx, a.attn.data(), n, qw, D);
+  o_phase.reset();
+  auto attn_phase = std::make_unique<ScopedPhase>("bwd attention");
   attention_backward(dq.data(), dk.data(), dv.data(), d_attn.data(), a.q.data(), a.k.data(),
                      a.v.data(), a.attn.data(), a.lse.data(),
                      attention_shape(c, n, cu_seqlens, num_seqs));
+  attn_phase.reset();
+  ScopedPhase qkv_phase("bwd rope+qkv");
   rope_backward(dq.data(), dk.data(), rope.cos.data(), rope.sin.data(), n, c.num_heads,
                 c.num_kv_heads, c.head_dim);
   if (c.qk_norm) {

@@ -1,10 +1,12 @@
 /** `r1-native bench <suite>`: throughput benchmarks (not tests). */
 import type { CommandModule } from "yargs";
 import { runGenerateBench } from "../../bench/generateBench.js";
+import { runJudgeBench } from "../../bench/judgeBench.js";
 import { runKernelBench } from "../../bench/kernelBench.js";
 import { runTrainStepBench } from "../../bench/trainStepBench.js";
+import { runVerifyBench } from "../../bench/verifyBench.js";
 
-const SUITES = ["kernels", "train-step", "generate"] as const;
+const SUITES = ["kernels", "train-step", "generate", "verify", "judge"] as const;
 
 export interface BenchOptions {
     suite: string;
@@ -66,6 +68,12 @@ export async function runBench(options: BenchOptions): Promise<void> {
                 json: options.json,
                 outDir: options.out,
             });
+            return;
+        case "verify":
+            await runVerifyBench({ outDir: options.out });
+            return;
+        case "judge":
+            await runJudgeBench({ outDir: options.out });
             return;
         default:
             throw new Error(`r1-native bench: unknown suite "${options.suite}" (known: ${SUITES.join(", ")})`);

@@ -66,6 +66,8 @@ std::vector<int32_t> packed_positions(const PackedBatchView& b) {
 Decoder::Decoder(const DecoderConfig& config)
     : config_(config), layout_(make_param_layout(config)), params_(layout_.total, 0.0f) {}
 
+Decoder::~Decoder() = default;
+
 namespace {
 Decoder::LayerWeights views(const LayerOffsets& o, const float* base) {
   auto at = [&](int64_t off) { return off < 0 ? nullptr : base + off; };
@@ -136,7 +138,9 @@ TrainMetrics Decoder::forward_backward(const PackedBatchView& b, const TrainLoss
   std::vector<float> x(N * D);
   embedding_forward(x.data(), params_.data() + layout_.embed, b.tokens, N, V, D);
   const detail::RopeTable rope = detail::make_rope_table(config_, packed_positions(b));
-  std::vector<detail::LayerActivations> acts(L);
+  std::vector<detail::LayerActivations>& acts = acts_;
+  acts.resize(L);
+  if (!scratch_) scratch_ = std::make_unique<detail::BackwardScratch>();
   for (int l = 0; l < L; ++l) {
     acts[l].resize(config_, N);
     detail::layer_forward(config_, layer_weights(l), x.data(), N, b.cu_seqlens, b.num_seqs, rope,
@@ -203,8 +207,7 @@ TrainMetrics Decoder::forward_backward(const PackedBatchView& b, const TrainLoss
   std::vector<float>().swap(dxnf);
   for (int l = L - 1; l >= 0; --l) {
     detail::layer_backward(config_, layer_weights(l), layer_gradients(l), dx.data(), N, b.cu_seqlens, b.num_seqs,
-                           rope, acts[l]);
-    acts[l] = detail::LayerActivations();  // free as we go
+                           rope, acts[l], *scratch_);
   }
   {
     ScopedPhase phase("bwd embedding");

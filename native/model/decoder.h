@@ -17,6 +17,11 @@
 #include "../kernels/grpo_loss.h"
 #include "decoder_config.h"
 
+namespace r1::detail {
+struct LayerActivations;
+struct BackwardScratch;
+}  // namespace r1::detail
+
 namespace r1 {
 
 struct PackedBatchView {
@@ -58,6 +63,7 @@ struct OptimizerStepResult {
 class Decoder {
  public:
   explicit Decoder(const DecoderConfig& config);
+  ~Decoder();
 
   const DecoderConfig& config() const { return config_; }
   const ParamLayout& layout() const { return layout_; }
@@ -113,6 +119,10 @@ class Decoder {
   std::vector<float> grads_;
   std::vector<float> adam_m_, adam_v_;
   int64_t step_ = 0;
+  // Activations and backward temporaries kept between training steps (grown,
+  // never shrunk), so steps do not page-fault fresh memory.
+  std::vector<detail::LayerActivations> acts_;
+  std::unique_ptr<detail::BackwardScratch> scratch_;
 };
 
 // Positions restarting at 0 in each sequence: (N).

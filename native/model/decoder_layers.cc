@@ -62,6 +62,14 @@ void LayerActivations::resize(const DecoderConfig& c, int64_t n) {
   act.resize(n * F);
 }
 
+void BackwardScratch::resize(const DecoderConfig& c, int64_t n) {
+  const int64_t D = c.hidden_size, F = c.intermediate_size;
+  for (auto* v : {&d_act, &dgate, &dup}) v->resize(n * F);
+  for (auto* v : {&dxn, &dtmp}) v->resize(n * D);
+  for (auto* v : {&d_attn, &dq}) v->resize(n * q_width(c));
+  for (auto* v : {&dk, &dv}) v->resize(n * kv_width(c));
+}
+
 RopeTable make_rope_table(const DecoderConfig& c, const std::vector<int32_t>& positions) {
   RopeTable t;
   const int64_t n = static_cast<int64_t>(positions.size());
@@ -124,12 +132,14 @@ void layer_forward(const DecoderConfig& c, const Decoder::LayerWeights& w, float
 void layer_backward(const DecoderConfig& c, const Decoder::LayerWeights& w,
                     const Decoder::LayerWeights& g, float* dx, int64_t n,
                     const int32_t* cu_seqlens, int64_t num_seqs, const RopeTable& rope,
-                    const LayerActivations& a) {
+                    const LayerActivations& a, BackwardScratch& s) {
   const int64_t D = c.hidden_size, F = c.intermediate_size, qw = q_width(c), kw = kv_width(c);
+  s.resize(c, n);
+  auto &d_act = s.d_act, &dgate = s.dgate, &dup = s.dup, &dxn = s.dxn, &dtmp = s.dtmp;
+  auto &d_attn = s.d_attn, &dq = s.dq, &dk = s.dk, &dv = s.dv;
   auto grad = [](const float* p) { return const_cast<float*>(p); };
   // MLP: x_out = x_mid + act·Wdᵀ
   auto mlp_phase = std::make_unique<ScopedPhase>("bwd mlp");
-  std::vector<float> d_act(n * F), dgate(n * F), dup(n * F), dxn(n * D), dtmp(n * D);
   matmul_backward_input(d_act.data(), dx, w.down_w, n, F, D, false);
   matmul_backward_weight(grad(g.down_w), nullptr, dx, a.act.data(), n, F, D);
   swiglu_backward(dgate.data(), dup.data(), d_act.data(), a.gate.data(), a.up.data(), n, F);
@@ -140,14 +150,10 @@ void layer_backward(const DecoderConfig& c, const Decoder::LayerWeights& w,
   rmsnorm_backward(dtmp.data(), grad(g.post_norm), dxn.data(), a.x_mid.data(), w.post_norm,
                    a.rstd2.data(), n, D);
   add_inplace(dx, dtmp.data(), n * D);  // dx is now d(x_mid)
-  std::vector<float>().swap(d_act);
-  std::vector<float>().swap(dgate);
-  std::vector<float>().swap(dup);
 
   mlp_phase.reset();
   // Attention: x_mid = x_in + attn·Woᵀ
   auto o_phase = std::make_unique<ScopedPhase>("bwd o_proj");
-  std::vector<float> d_attn(n * qw), dq(n * qw), dk(n * kw), dv(n * kw);
   matmul_backward_input(d_attn.data(), dx, w.o_w, n, qw, D, false);
   matmul_backward_weight(grad(g.o_w), grad(g.o_b), dx, a.attn.data(), n, qw, D);
   o_phase.reset();

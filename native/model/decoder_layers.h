@@ -24,6 +24,14 @@ struct LayerActivations {
   void resize(const DecoderConfig& c, int64_t n);
 };
 
+// Temporaries of one layer's backward, kept between calls so a training step
+// does not zero-fill and page-fault fresh buffers for every layer.
+struct BackwardScratch {
+  std::vector<float> d_act, dgate, dup, dxn, dtmp;  // (N, F) ×3, (N, D) ×2
+  std::vector<float> d_attn, dq, dk, dv;            // (N, H·Dh) ×2, (N, Hkv·Dh) ×2
+  void resize(const DecoderConfig& c, int64_t n);
+};
+
 struct RopeTable {
   std::vector<float> cos, sin;  // (N, Dh/2)
 };
@@ -49,6 +57,6 @@ void layer_output(const DecoderConfig& c, const Decoder::LayerWeights& w, float*
 void layer_backward(const DecoderConfig& c, const Decoder::LayerWeights& w,
                     const Decoder::LayerWeights& g, float* dx, int64_t n,
                     const int32_t* cu_seqlens, int64_t num_seqs, const RopeTable& rope,
-                    const LayerActivations& acts);
+                    const LayerActivations& acts, BackwardScratch& scratch);
 
 }  // namespace r1::detail

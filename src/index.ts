@@ -54,3 +54,5 @@ export { evaluateMath, majorityAnswer, type EvalResult } from "./eval/evaluateMa
 export { groupAdvantages } from "./algo/advantages.js";
 export { arithmeticProblems } from "./data/builtin/arithmetic.js";
 export { R1_ZERO_TEMPLATE, r1ZeroPrompt } from "./data/promptTemplates.js";
+export { runRecipe, runRecipeFile, type RecipeSummary } from "./recipes/runRecipe.js";
+export { parseRecipe, loadRecipeFile } from "./recipes/schema.js";

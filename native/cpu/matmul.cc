@@ -9,8 +9,8 @@
  *         pack A(ic:ic+MC, pc:pc+KC)
  *         for jr, ir: micro-kernel  C tile (MR, NR) kept in registers over KC
  * Packing absorbs the transposes, so one micro-kernel serves all layouts.
- * Threads take column (or row) slabs of C one at a time; each slab runs the
- * nest on its own, so results depend neither on timing nor on the thread count.
+ * Each B block is packed once and shared; threads then take (MC rows × a slice
+ * of panels) tasks one at a time (see gemm_blocked).
  */
 #include "../kernels/matmul.h"
 
@@ -87,9 +87,14 @@ void pack_b(float* dst, const Operand& b, int64_t p0, int64_t kc, int64_t j0, in
       }
     } else if (b.trans && nr == NR) {
       const float* cols[NR];
-      for (int64_t c = 0; c < NR; ++c) cols[c] = b.data + (j0 + jr + c) * b.ld + p0;
-      for (int64_t p = 0; p < kc; ++p)
-        for (int64_t c = 0; c < NR; ++c) *dst++ = cols[c][p];
+      for (int64_t c = 0; c < NR; ++c) cols[c] = b.data + (j0 + jr + c) * b.ld;
+      if (cpu_has_avx2_fma()) {
+        gemm::pack_rows16_avx2(dst, cols, p0, kc);
+      } else {
+        for (int64_t p = 0; p < kc; ++p)
+          for (int64_t c = 0; c < NR; ++c) dst[p * NR + c] = cols[c][p0 + p];
+      }
+      dst += kc * NR;
     } else {
       for (int64_t p = 0; p < kc; ++p)
         for (int64_t c = 0; c < NR; ++c) *dst++ = c < nr ? b.at(p0 + p, j0 + jr + c) : 0.0f;
@@ -97,46 +102,77 @@ void pack_b(float* dst, const Operand& b, int64_t p0, int64_t kc, int64_t j0, in
   }
 }
 
-// Serial GEMM on C(0:m, 0:n) with the given operands (already offset).
-void gemm_serial(int64_t m, int64_t n, int64_t k, float alpha, const Operand& a, const Operand& b,
-                 float beta, float* c, int64_t ldc) {
-  static thread_local std::unique_ptr<float, AlignedFree> a_buf, b_buf;
-  static thread_local size_t a_cap = 0, b_cap = 0;
-  const gemm::MicroKernel kernel = cpu_has_avx2_fma() ? gemm::kernel_avx2 : gemm::kernel_portable;
-  for (int64_t jc = 0; jc < n; jc += NC) {
-    int64_t nc = std::min(NC, n - jc);
-    int64_t nc_padded = (nc + NR - 1) / NR * NR;
-    for (int64_t pc = 0; pc < k; pc += KC) {
-      int64_t kc = std::min(KC, k - pc);
-      float* bp = scratch(b_buf, b_cap, static_cast<size_t>(nc_padded * kc));
-      pack_b(bp, b, pc, kc, jc, nc);
-      float block_beta = pc == 0 ? beta : 1.0f;
-      for (int64_t ic = 0; ic < m; ic += MC) {
-        int64_t mc = std::min(MC, m - ic);
-        int64_t mc_padded = (mc + MR - 1) / MR * MR;
-        float* ap = scratch(a_buf, a_cap, static_cast<size_t>(mc_padded * kc));
-        pack_a(ap, a, ic, mc, pc, kc);
-        for (int64_t jr = 0; jr < nc; jr += NR) {
-          int64_t nr = std::min(NR, nc - jr);
-          const float* bpanel = bp + jr * kc;
-          for (int64_t ir = 0; ir < mc; ir += MR) {
-            int64_t mr = std::min(MR, mc - ir);
-            float* ctile = c + (ic + ir) * ldc + jc + jr;
-            const float* apanel = ap + ir * kc;
-            if (mr == MR && nr == NR) {
-              kernel(kc, apanel, bpanel, ctile, ldc, alpha, block_beta);
-            } else {
-              alignas(64) float tile[MR * NR];
-              kernel(kc, apanel, bpanel, tile, NR, alpha, 0.0f);
-              for (int64_t r = 0; r < mr; ++r)
-                for (int64_t cc = 0; cc < nr; ++cc) {
-                  float& dst = ctile[r * ldc + cc];
-                  dst = (block_beta == 0.0f ? 0.0f : block_beta * dst) + tile[r * NR + cc];
-                }
-            }
+// One (MC-row block of A) × (a range of B panels) task of the macro-kernel:
+// packs its A block, then runs the micro-kernel over its tiles.
+void macro_tile(const Operand& a, const float* bp, int64_t ic, int64_t mc, int64_t pc, int64_t kc,
+                int64_t jc, int64_t jr0, int64_t jr1, int64_t nc, float alpha, float beta,
+                float* c, int64_t ldc, gemm::MicroKernel kernel) {
+  static thread_local std::unique_ptr<float, AlignedFree> a_buf;
+  static thread_local size_t a_cap = 0;
+  const int64_t mc_padded = (mc + MR - 1) / MR * MR;
+  float* ap = scratch(a_buf, a_cap, static_cast<size_t>(mc_padded * kc));
+  pack_a(ap, a, ic, mc, pc, kc);
+  for (int64_t jr = jr0; jr < jr1; jr += NR) {
+    const int64_t nr = std::min(NR, nc - jr);
+    const float* bpanel = bp + jr * kc;
+    for (int64_t ir = 0; ir < mc; ir += MR) {
+      const int64_t mr = std::min(MR, mc - ir);
+      float* ctile = c + (ic + ir) * ldc + jc + jr;
+      const float* apanel = ap + ir * kc;
+      if (mr == MR && nr == NR) {
+        kernel(kc, apanel, bpanel, ctile, ldc, alpha, beta);
+      } else {
+        alignas(64) float tile[MR * NR];
+        kernel(kc, apanel, bpanel, tile, NR, alpha, 0.0f);
+        for (int64_t r = 0; r < mr; ++r)
+          for (int64_t cc = 0; cc < nr; ++cc) {
+            float& dst = ctile[r * ldc + cc];
+            dst = (beta == 0.0f ? 0.0f : beta * dst) + tile[r * NR + cc];
           }
-        }
       }
+    }
+  }
+}
+
+// The blocked GEMM. Each (KC, NC) block of B is packed once, by all threads,
+// into a buffer they share; then tasks of (MC rows) × (a slice of the block's
+// panels) run on the pool, each packing its own A block. Tasks are handed out
+// one at a time, so a core busy with other work takes fewer. Every element of
+// C is computed by one task in a fixed order: results do not depend on the
+// thread count or on timing.
+void gemm_blocked(int64_t m, int64_t n, int64_t k, float alpha, const Operand& a,
+                  const Operand& b, float beta, float* c, int64_t ldc) {
+  static thread_local std::unique_ptr<float, AlignedFree> b_buf;
+  static thread_local size_t b_cap = 0;
+  const gemm::MicroKernel kernel = cpu_has_avx2_fma() ? gemm::kernel_avx2 : gemm::kernel_portable;
+  const int64_t threads = m * n * k < (int64_t(1) << 18) ? 1 : num_threads();
+  const int64_t m_blocks = (m + MC - 1) / MC;
+  for (int64_t jc = 0; jc < n; jc += NC) {
+    const int64_t nc = std::min(NC, n - jc);
+    const int64_t panels = (nc + NR - 1) / NR;
+    // Enough panel slices that every thread has several tasks.
+    const int64_t slices = std::min<int64_t>(panels, std::max<int64_t>(1, (4 * threads + m_blocks - 1) / m_blocks));
+    for (int64_t pc = 0; pc < k; pc += KC) {
+      const int64_t kc = std::min(KC, k - pc);
+      float* bp = scratch(b_buf, b_cap, static_cast<size_t>(panels * NR * kc));
+      const int64_t pack_tasks = std::min<int64_t>(panels, 4 * threads);
+      parallel_tasks(threads == 1 ? 1 : pack_tasks, [&](int64_t t) {
+        const int64_t tasks = threads == 1 ? 1 : pack_tasks;
+        const int64_t p0 = t * panels / tasks, p1 = (t + 1) * panels / tasks;
+        if (p0 < p1) pack_b(bp + p0 * NR * kc, b, pc, kc, jc + p0 * NR, std::min(nc, p1 * NR) - p0 * NR);
+      });
+      const float block_beta = pc == 0 ? beta : 1.0f;
+      parallel_tasks(threads == 1 ? 1 : m_blocks * slices, [&](int64_t t) {
+        if (threads == 1) {
+          for (int64_t ic = 0; ic < m; ic += MC)
+            macro_tile(a, bp, ic, std::min(MC, m - ic), pc, kc, jc, 0, nc, nc, alpha, block_beta, c, ldc, kernel);
+          return;
+        }
+        const int64_t ib = t / slices, slice = t % slices;
+        const int64_t ic = ib * MC;
+        const int64_t jr0 = slice * panels / slices * NR, jr1 = std::min(nc, (slice + 1) * panels / slices * NR);
+        if (jr0 < jr1) macro_tile(a, bp, ic, std::min(MC, m - ic), pc, kc, jc, jr0, jr1, nc, alpha, block_beta, c, ldc, kernel);
+      });
     }
   }
 }
@@ -187,30 +223,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
     });
     return;
   }
-  // Split the wider side of C into slabs aligned to the register tile, a few
-  // per thread: the pool hands slabs out one at a time, so a core that is
-  // busy with something else slows the call down less. Each element of C is
-  // computed by one slab in a fixed order, so the result never depends on it.
-  const int64_t flops = M * N * K;
-  const bool split_n = N / NR >= M / MR;
-  const int64_t unit = split_n ? NR : MR;
-  const int64_t extent = split_n ? N : M;
-  const int64_t units = (extent + unit - 1) / unit;
-  const int64_t slabs = flops < (int64_t(1) << 18) ? 1 : std::min<int64_t>(units, 4 * num_threads());
-  parallel_tasks(slabs, [&](int64_t slab) {
-    const int64_t u0 = slab * units / slabs, u1 = (slab + 1) * units / slabs;
-    const int64_t begin = u0 * unit, end = std::min(extent, u1 * unit);
-    if (begin >= end) return;
-    if (split_n) {
-      Operand a{A, lda, trans_a};
-      Operand b{trans_b ? B + begin * ldb : B + begin, ldb, trans_b};
-      gemm_serial(M, end - begin, K, alpha, a, b, beta, C + begin, ldc);
-    } else {
-      Operand a{trans_a ? A + begin : A + begin * lda, lda, trans_a};
-      Operand b{B, ldb, trans_b};
-      gemm_serial(end - begin, N, K, alpha, a, b, beta, C + begin * ldc, ldc);
-    }
-  });
+  gemm_blocked(M, N, K, alpha, Operand{A, lda, trans_a}, Operand{B, ldb, trans_b}, beta, C, ldc);
 }
 
 void matmul_forward(float* y, const float* x, const float* w, const float* bias, int64_t M,

@@ -87,6 +87,44 @@ __attribute__((target("avx2,fma"))) void dot_rows_avx2(int64_t m, int64_t k, con
   }
 }
 
+__attribute__((target("avx2,fma"))) void pack_rows16_avx2(float* dst, const float* const* rows,
+                                                          int64_t p0, int64_t kc) {
+  int64_t p = 0;
+  for (; p + 8 <= kc; p += 8) {
+    for (int half = 0; half < 2; ++half) {
+      const float* const* r = rows + half * 8;
+      __m256 r0 = _mm256_loadu_ps(r[0] + p0 + p), r1 = _mm256_loadu_ps(r[1] + p0 + p);
+      __m256 r2 = _mm256_loadu_ps(r[2] + p0 + p), r3 = _mm256_loadu_ps(r[3] + p0 + p);
+      __m256 r4 = _mm256_loadu_ps(r[4] + p0 + p), r5 = _mm256_loadu_ps(r[5] + p0 + p);
+      __m256 r6 = _mm256_loadu_ps(r[6] + p0 + p), r7 = _mm256_loadu_ps(r[7] + p0 + p);
+      // 8×8 transpose: unpack pairs, shuffle quads, swap 128-bit lanes.
+      __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+      __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+      __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+      __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+      __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+      __m256 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+      __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+      __m256 s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+      __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+      __m256 s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+      __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+      __m256 s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+      float* out = dst + p * NR + half * 8;
+      _mm256_storeu_ps(out + 0 * NR, _mm256_permute2f128_ps(s0, s4, 0x20));
+      _mm256_storeu_ps(out + 1 * NR, _mm256_permute2f128_ps(s1, s5, 0x20));
+      _mm256_storeu_ps(out + 2 * NR, _mm256_permute2f128_ps(s2, s6, 0x20));
+      _mm256_storeu_ps(out + 3 * NR, _mm256_permute2f128_ps(s3, s7, 0x20));
+      _mm256_storeu_ps(out + 4 * NR, _mm256_permute2f128_ps(s0, s4, 0x31));
+      _mm256_storeu_ps(out + 5 * NR, _mm256_permute2f128_ps(s1, s5, 0x31));
+      _mm256_storeu_ps(out + 6 * NR, _mm256_permute2f128_ps(s2, s6, 0x31));
+      _mm256_storeu_ps(out + 7 * NR, _mm256_permute2f128_ps(s3, s7, 0x31));
+    }
+  }
+  for (; p < kc; ++p)
+    for (int c = 0; c < NR; ++c) dst[p * NR + c] = rows[c][p0 + p];
+}
+
 __attribute__((target("avx2,fma"))) void kernel_avx2(int64_t kc, const float* a, const float* b,
                                                      float* c, int64_t ldc, float alpha,
                                                      float beta) {
@@ -167,6 +205,11 @@ void kernel_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t l
 
 void dot_rows_avx2(int64_t m, int64_t k, const float* a, int64_t lda, const float* w, float* out) {
   dot_rows_portable(m, k, a, lda, w, out);
+}
+
+void pack_rows16_avx2(float* dst, const float* const* rows, int64_t p0, int64_t kc) {
+  for (int64_t p = 0; p < kc; ++p)
+    for (int c = 0; c < NR; ++c) dst[p * NR + c] = rows[c][p0 + p];
 }
 
 #endif

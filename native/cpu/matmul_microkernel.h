@@ -28,4 +28,9 @@ void dot_rows_avx2(int64_t m, int64_t k, const float* a, int64_t lda, const floa
 void dot_rows_portable(int64_t m, int64_t k, const float* a, int64_t lda, const float* w,
                        float* out);
 
+// Packs 16 rows of a row-major (N, K) matrix, columns [p0, p0 + kc), into a
+// (kc, 16) panel: dst[p·16 + c] = rows[c][p0 + p]. The AVX2 form transposes
+// 8×8 blocks in registers instead of gathering one float at a time.
+void pack_rows16_avx2(float* dst, const float* const* rows, int64_t p0, int64_t kc);
+
 }  // namespace r1::gemm

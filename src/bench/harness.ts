@@ -1,6 +1,6 @@
 /**
  * Benchmark plumbing: timing with warm-up and repetitions (best and median,
- * since this machine is noisy), peak-RSS probes, and the results table/JSON.
+ * since this machine is noisy) and the results table/JSON.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -88,30 +88,4 @@ export function saveResults(outDir: string, name: string, meta: object, rows: Be
     fs.writeFileSync(jsonPath, `${JSON.stringify({ ...meta, rows }, null, 2)}\n`);
     fs.writeFileSync(mdPath, `${formatTable(rows)}\n`);
     return [jsonPath, mdPath];
-}
-
-/**
- * Peak resident memory (MiB) added while `fn` runs, from the kernel's VmHWM
- * counter, which is reset first through /proc/self/clear_refs. Null where
- * /proc does not offer it.
- */
-export async function peakExtraMiB(fn: () => Promise<unknown>): Promise<number | null> {
-    const read = (field: "VmHWM" | "VmRSS"): number | null => {
-        try {
-            const status = fs.readFileSync("/proc/self/status", "utf8");
-            const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
-            return match ? Number(match[1]) / 1024 : null;
-        } catch {
-            return null;
-        }
-    };
-    try {
-        fs.writeFileSync("/proc/self/clear_refs", "5");
-    } catch {
-        return null;
-    }
-    const before = read("VmRSS");
-    await fn();
-    const peak = read("VmHWM");
-    return before === null || peak === null ? null : Math.max(0, peak - before);
 }

@@ -7,8 +7,9 @@ import os from "node:os";
 import path from "node:path";
 import { kernels, runtimeInfo } from "../engine/kernels.js";
 import { loadAddon } from "../engine/loadAddon.js";
-import { type BenchRow, formatTable, peakExtraMiB, saveResults, time } from "./harness.js";
+import { type BenchRow, formatTable, saveResults, time } from "./harness.js";
 import { timeOpenBlas } from "./openblasPeer.js";
+import { logprobPeakExtraMiB } from "./memoryProbe.js";
 import { naiveAttention, naiveGrpoLoss, naiveLogprobs } from "./naiveKernels.js";
 
 export interface KernelBenchOptions {
@@ -138,14 +139,13 @@ async function logprobRows(peak: number, quick: boolean): Promise<BenchRow[]> {
     const tFwd = await time(async () => {
         fwd = await kernels.logprobs(args);
     }, reps);
-    const extraFwd = await peakExtraMiB(() => kernels.logprobs(args));
+    const extraFwd = logprobPeakExtraMiB("fused", n, d, v);
     const dLogp = filled(n, 12);
     const bwdArgs = { ...args, lse: fwd.lse, dLogp };
     const tBwd = await time(() => kernels.logprobsBackward(bwdArgs), reps);
-    const outputsMiB = ((n * d + v * d) * 4) / 2 ** 20;  // dHidden + dWeight are outputs, not scratch
-    const extraBwd = await peakExtraMiB(() => kernels.logprobsBackward(bwdArgs));
+    const extraBwd = logprobPeakExtraMiB("fusedBackward", n, d, v);
     const tNaive = await time(() => naiveLogprobs(args), 1);
-    const extraNaive = await peakExtraMiB(() => naiveLogprobs(args));
+    const extraNaive = logprobPeakExtraMiB("naive", n, d, v);
     const flop = 2 * n * d * v;
     const shape = `N=${n}, D=${d}, V=${v}`;
     const fwdRate = flop / tFwd.bestMs / 1e6;
@@ -172,7 +172,7 @@ async function logprobRows(peak: number, quick: boolean): Promise<BenchRow[]> {
             rate: bwdRate,
             rateUnit: "GFLOP/s",
             percentOfPeak: (100 * bwdRate) / peak,
-            peakExtraMiB: extraBwd === null ? undefined : Math.max(0, extraBwd - outputsMiB),
+            peakExtraMiB: extraBwd ?? undefined,
             note: "extra excludes the dHidden/dWeight outputs",
         },
     ];

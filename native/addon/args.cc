@@ -1,5 +1,6 @@
 #include "args.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <limits>
 
@@ -187,13 +188,28 @@ int64_t ArgReader::expect_cu_seqlens(const View<int32_t>& view, const char* name
   return view.length - 1;
 }
 
+namespace {
+void free_output(Napi::Env env, void* data, size_t* bytes) {
+  std::free(data);
+  Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(*bytes));
+  delete bytes;
+}
+}  // namespace
+
+// Outputs live in malloc'd memory handed to V8 as external buffers: a kernel
+// overwrites every element anyway, so the zero-fill (and, for a fresh block,
+// the page faults) of a V8-allocated buffer would be wasted work on the JS
+// thread. The GC is told about the memory so it still paces collections.
 Napi::Float32Array new_output_f32(Napi::Env env, int64_t length) {
-  auto arr = Napi::Float32Array::New(env, static_cast<size_t>(length));
-  if (poison_outputs()) {
-    float* p = arr.Data();
-    for (int64_t i = 0; i < length; ++i) p[i] = std::numeric_limits<float>::quiet_NaN();
-  }
-  return arr;
+  const size_t bytes = static_cast<size_t>(std::max<int64_t>(length, 1)) * sizeof(float);
+  void* data = std::malloc(bytes);
+  if (!data) throw Napi::RangeError::New(env, "out of memory allocating an output of " + std::to_string(length) + " floats");
+  float* p = static_cast<float*>(data);
+  const float fill = poison_outputs() ? std::numeric_limits<float>::quiet_NaN() : 0.0f;
+  if (poison_outputs()) std::fill(p, p + length, fill);
+  Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(bytes));
+  auto buffer = Napi::ArrayBuffer::New(env, data, bytes, free_output, new size_t(bytes));
+  return Napi::Float32Array::New(env, static_cast<size_t>(length), buffer, 0);
 }
 
 }  // namespace r1::addon

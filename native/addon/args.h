@@ -81,9 +81,9 @@ class ArgReader {
   Napi::Object options_;
 };
 
-// Allocates a Float32Array of `length` elements (zero-filled by V8; poisoned
-// with NaN when R1_POISON_OUTPUTS=1 so tests catch elements a kernel never
-// wrote).
+// Allocates a Float32Array of `length` elements for a kernel to overwrite:
+// uninitialised (poisoned with NaN when R1_POISON_OUTPUTS=1, so tests catch
+// elements a kernel never wrote). Use Float32Array::New for accumulators.
 Napi::Float32Array new_output_f32(Napi::Env env, int64_t length);
 
 }  // namespace r1::addon

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include "../common/cpu_features.h"
 #include "../common/thread_pool.h"
@@ -102,16 +103,10 @@ void pack_b(float* dst, const Operand& b, int64_t p0, int64_t kc, int64_t j0, in
   }
 }
 
-// One (MC-row block of A) × (a range of B panels) task of the macro-kernel:
-// packs its A block, then runs the micro-kernel over its tiles.
-void macro_tile(const Operand& a, const float* bp, int64_t ic, int64_t mc, int64_t pc, int64_t kc,
-                int64_t jc, int64_t jr0, int64_t jr1, int64_t nc, float alpha, float beta,
-                float* c, int64_t ldc, gemm::MicroKernel kernel) {
-  static thread_local std::unique_ptr<float, AlignedFree> a_buf;
-  static thread_local size_t a_cap = 0;
-  const int64_t mc_padded = (mc + MR - 1) / MR * MR;
-  float* ap = scratch(a_buf, a_cap, static_cast<size_t>(mc_padded * kc));
-  pack_a(ap, a, ic, mc, pc, kc);
+// One (MC-row block of A) × (a range of B panels) task of the macro-kernel.
+void macro_tile(const float* ap, const float* bp, int64_t ic, int64_t mc, int64_t kc, int64_t jc,
+                int64_t jr0, int64_t jr1, int64_t nc, float alpha, float beta, float* c,
+                int64_t ldc, gemm::MicroKernel kernel) {
   for (int64_t jr = jr0; jr < jr1; jr += NR) {
     const int64_t nr = std::min(NR, nc - jr);
     const float* bpanel = bp + jr * kc;
@@ -134,44 +129,54 @@ void macro_tile(const Operand& a, const float* bp, int64_t ic, int64_t mc, int64
   }
 }
 
-// The blocked GEMM. Each (KC, NC) block of B is packed once, by all threads,
-// into a buffer they share; then tasks of (MC rows) × (a slice of the block's
-// panels) run on the pool, each packing its own A block. Tasks are handed out
-// one at a time, so a core busy with other work takes fewer. Every element of
-// C is computed by one task in a fixed order: results do not depend on the
-// thread count or on timing.
+// The blocked GEMM. For each KC slice of the inner dimension, all of A's rows
+// are packed once (in parallel) and reused for every NC block of B; each B
+// block is packed once (in parallel) into a buffer all threads share. Then
+// tasks of (MC rows) × (a slice of the block's panels) are handed out one at a
+// time, so a core busy with other work takes fewer. Every element of C is
+// computed by one task in a fixed order: results do not depend on the thread
+// count or on timing.
 void gemm_blocked(int64_t m, int64_t n, int64_t k, float alpha, const Operand& a,
                   const Operand& b, float beta, float* c, int64_t ldc) {
-  static thread_local std::unique_ptr<float, AlignedFree> b_buf;
-  static thread_local size_t b_cap = 0;
+  static thread_local std::unique_ptr<float, AlignedFree> a_buf, b_buf;
+  static thread_local size_t a_cap = 0, b_cap = 0;
   const gemm::MicroKernel kernel = cpu_has_avx2_fma() ? gemm::kernel_avx2 : gemm::kernel_portable;
-  const int64_t threads = m * n * k < (int64_t(1) << 18) ? 1 : num_threads();
+  const bool serial = m * n * k < (int64_t(1) << 18) || num_threads() == 1;
+  const int64_t threads = serial ? 1 : num_threads();
   const int64_t m_blocks = (m + MC - 1) / MC;
-  for (int64_t jc = 0; jc < n; jc += NC) {
-    const int64_t nc = std::min(NC, n - jc);
-    const int64_t panels = (nc + NR - 1) / NR;
-    // Enough panel slices that every thread has several tasks.
-    const int64_t slices = std::min<int64_t>(panels, std::max<int64_t>(1, (4 * threads + m_blocks - 1) / m_blocks));
-    for (int64_t pc = 0; pc < k; pc += KC) {
-      const int64_t kc = std::min(KC, k - pc);
+  const int64_t m_padded = (m + MR - 1) / MR * MR;
+  // Tasks in the shared parallel phases: the i-th of `count` covers [i·total/count, (i+1)·total/count).
+  auto split = [](int64_t i, int64_t count, int64_t total) { return std::pair<int64_t, int64_t>{i * total / count, (i + 1) * total / count}; };
+  for (int64_t pc = 0; pc < k; pc += KC) {
+    const int64_t kc = std::min(KC, k - pc);
+    float* ap = scratch(a_buf, a_cap, static_cast<size_t>(m_padded * kc));
+    parallel_tasks(serial ? 1 : std::min<int64_t>(m_blocks, 4 * threads), [&](int64_t t) {
+      const int64_t count = serial ? 1 : std::min<int64_t>(m_blocks, 4 * threads);
+      const auto [b0, b1] = split(t, count, m_blocks);
+      for (int64_t ib = b0; ib < b1; ++ib) {
+        const int64_t ic = ib * MC;
+        pack_a(ap + ic * kc, a, ic, std::min(MC, m - ic), pc, kc);
+      }
+    });
+    const float block_beta = pc == 0 ? beta : 1.0f;
+    for (int64_t jc = 0; jc < n; jc += NC) {
+      const int64_t nc = std::min(NC, n - jc);
+      const int64_t panels = (nc + NR - 1) / NR;
       float* bp = scratch(b_buf, b_cap, static_cast<size_t>(panels * NR * kc));
-      const int64_t pack_tasks = std::min<int64_t>(panels, 4 * threads);
-      parallel_tasks(threads == 1 ? 1 : pack_tasks, [&](int64_t t) {
-        const int64_t tasks = threads == 1 ? 1 : pack_tasks;
-        const int64_t p0 = t * panels / tasks, p1 = (t + 1) * panels / tasks;
+      const int64_t pack_tasks = serial ? 1 : std::min<int64_t>(panels, 4 * threads);
+      parallel_tasks(pack_tasks, [&](int64_t t) {
+        const auto [p0, p1] = split(t, pack_tasks, panels);
         if (p0 < p1) pack_b(bp + p0 * NR * kc, b, pc, kc, jc + p0 * NR, std::min(nc, p1 * NR) - p0 * NR);
       });
-      const float block_beta = pc == 0 ? beta : 1.0f;
-      parallel_tasks(threads == 1 ? 1 : m_blocks * slices, [&](int64_t t) {
-        if (threads == 1) {
-          for (int64_t ic = 0; ic < m; ic += MC)
-            macro_tile(a, bp, ic, std::min(MC, m - ic), pc, kc, jc, 0, nc, nc, alpha, block_beta, c, ldc, kernel);
-          return;
-        }
+      // Enough panel slices that every thread has several tasks.
+      const int64_t slices = serial ? 1 : std::min<int64_t>(panels, std::max<int64_t>(1, (4 * threads + m_blocks - 1) / m_blocks));
+      parallel_tasks(m_blocks * slices, [&](int64_t t) {
         const int64_t ib = t / slices, slice = t % slices;
         const int64_t ic = ib * MC;
-        const int64_t jr0 = slice * panels / slices * NR, jr1 = std::min(nc, (slice + 1) * panels / slices * NR);
-        if (jr0 < jr1) macro_tile(a, bp, ic, std::min(MC, m - ic), pc, kc, jc, jr0, jr1, nc, alpha, block_beta, c, ldc, kernel);
+        const auto [q0, q1] = split(slice, slices, panels);
+        const int64_t jr0 = q0 * NR, jr1 = std::min(nc, q1 * NR);
+        if (jr0 < jr1)
+          macro_tile(ap + ic * kc, bp, ic, std::min(MC, m - ic), kc, jc, jr0, jr1, nc, alpha, block_beta, c, ldc, kernel);
       });
     }
   }

@@ -18,7 +18,7 @@ import type { ShortfallPolicy } from "../../algo/dynamicSampling.js";
 import type { HistoryResamplingMode } from "../../algo/historyResampling.js";
 import { LR_SCHEDULE_TYPES, checkLrSchedule, resolveWarmupSteps, type LrScheduleType } from "../../algo/schedules.js";
 import type { PromptTemplateName } from "../../data/promptTemplates.js";
-import { ConfigError, describeValue, isPlainObject, resolveWithSpec, setOverride, type Spec } from "./configSchema.js";
+import { atLeast, ConfigError, describeValue, fail, inRange, intAtLeast, isPlainObject, nonEmpty, resolveWithSpec, setOverride, type Spec } from "./configSchema.js";
 
 export { ConfigError } from "./configSchema.js";
 
@@ -419,27 +419,6 @@ export function resolveGrpoConfig(partial: GrpoConfigInput = {}, options: Valida
     return config;
 }
 
-function fail(field: string, message: string): never {
-    throw new ConfigError(field, `${field} ${message}`);
-}
-
-function intAtLeast(value: number, min: number, field: string, why = ""): void {
-    if (!Number.isSafeInteger(value) || value < min) fail(field, `must be an integer >= ${min}${why}; got ${String(value)}`);
-}
-
-function inRange(value: number, lo: number, hi: number, field: string, bounds: "[]" | "(]" | "[)" = "[]"): void {
-    const okLo = bounds[0] === "[" ? value >= lo : value > lo;
-    const okHi = bounds[1] === "]" ? value <= hi : value < hi;
-    if (!(typeof value === "number" && okLo && okHi)) fail(field, `must be in ${bounds[0]}${lo}, ${hi}${bounds[1]}; got ${String(value)}`);
-}
-
-function atLeast(value: number, min: number, field: string, why = ""): void {
-    if (!(typeof value === "number" && Number.isFinite(value) && value >= min)) fail(field, `must be a finite number >= ${min}${why}; got ${String(value)}`);
-}
-
-function nonEmpty(value: string, field: string, what: string): void {
-    if (typeof value !== "string" || value.trim() === "") fail(field, `is required: ${what}`);
-}
 
 /** Range and cross-field checks; throws a ConfigError naming the field and the fix. */
 export function validateGrpoConfig(config: GrpoConfig, options: ValidateOptions = {}): void {

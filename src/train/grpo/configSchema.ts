@@ -258,3 +258,29 @@ export function setOverride(root: Spec, defaults: unknown, partial: Record<strin
     }
     return out;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Field checks shared by the trainers' validate(): each throws a ConfigError naming the field.
+
+export function fail(field: string, message: string): never {
+    throw new ConfigError(field, `${field} ${message}`);
+}
+
+export function intAtLeast(value: number, min: number, field: string, why = ""): void {
+    if (!Number.isSafeInteger(value) || value < min) fail(field, `must be an integer >= ${min}${why}; got ${String(value)}`);
+}
+
+export function inRange(value: number, lo: number, hi: number, field: string, bounds: "[]" | "(]" | "[)" = "[]"): void {
+    const okLo = bounds[0] === "[" ? value >= lo : value > lo;
+    const okHi = bounds[1] === "]" ? value <= hi : value < hi;
+    if (!(typeof value === "number" && okLo && okHi)) fail(field, `must be in ${bounds[0]}${lo}, ${hi}${bounds[1]}; got ${String(value)}`);
+}
+
+export function atLeast(value: number, min: number, field: string, why = ""): void {
+    if (!(typeof value === "number" && Number.isFinite(value) && value >= min)) fail(field, `must be a finite number >= ${min}${why}; got ${String(value)}`);
+}
+
+export function nonEmpty(value: string, field: string, what: string): void {
+    if (typeof value !== "string" || value.trim() === "") fail(field, `is required: ${what}`);
+}
+

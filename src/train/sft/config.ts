@@ -17,7 +17,7 @@
  *   micro-batches), so how a step is split into micro-batches does not change its gradient.
  */
 import { LR_SCHEDULE_TYPES, checkLrSchedule, resolveWarmupSteps, type LrScheduleType } from "../../algo/schedules.js";
-import { ConfigError, describeValue, isPlainObject, resolveWithSpec, setOverride, type Spec } from "../grpo/configSchema.js";
+import { atLeast, ConfigError, describeValue, fail, inRange, intAtLeast, isPlainObject, nonEmpty, resolveWithSpec, setOverride, type Spec } from "../grpo/configSchema.js";
 import { loadGrpoConfigFile } from "../grpo/config.js";
 
 export { ConfigError } from "../grpo/configSchema.js";
@@ -251,27 +251,6 @@ export function resolveSftConfig(partial: SftConfigInput = {}): SftConfig {
     return config;
 }
 
-function fail(field: string, message: string): never {
-    throw new ConfigError(field, `${field} ${message}`);
-}
-
-function intAtLeast(value: number, min: number, field: string, why = ""): void {
-    if (!Number.isSafeInteger(value) || value < min) fail(field, `must be an integer >= ${min}${why}; got ${String(value)}`);
-}
-
-function inRange(value: number, lo: number, hi: number, field: string, bounds: "[]" | "(]" | "[)" = "[]"): void {
-    const okLo = bounds[0] === "[" ? value >= lo : value > lo;
-    const okHi = bounds[1] === "]" ? value <= hi : value < hi;
-    if (!(typeof value === "number" && okLo && okHi)) fail(field, `must be in ${bounds[0]}${lo}, ${hi}${bounds[1]}; got ${String(value)}`);
-}
-
-function atLeast(value: number, min: number, field: string, why = ""): void {
-    if (!(typeof value === "number" && Number.isFinite(value) && value >= min)) fail(field, `must be a finite number >= ${min}${why}; got ${String(value)}`);
-}
-
-function nonEmpty(value: string, field: string, what: string): void {
-    if (typeof value !== "string" || value.trim() === "") fail(field, `is required: ${what}`);
-}
 
 /** Range and cross-field checks; throws a ConfigError naming the field and the fix. */
 export function validateSftConfig(config: SftConfig): void {

@@ -23,7 +23,9 @@ Dims read_dims(ArgReader& args) {
 
 std::string dims_text(const char* a, const char* b) { return std::string(a) + " × " + b; }
 
-// { x (m,k), weight (n,k), bias? (n), m, k, n } -> { y (m,n) }
+// { x (m,k), weight (n,k), bias? (n), out? (m,n), m, k, n } -> { y (m,n) }
+// `out` (like numpy's out=) is written in place and returned as y, so a caller
+// that multiplies repeatedly reuses one buffer instead of faulting in a fresh one.
 Napi::Value matmul(const Napi::CallbackInfo& info) {
   ArgReader args(info, "matmul");
   Dims d = read_dims(args);
@@ -31,10 +33,22 @@ Napi::Value matmul(const Napi::CallbackInfo& info) {
   args.expect_length(x, "x", d.m * d.k, dims_text("m", "k"));
   args.expect_length(w, "weight", d.n * d.k, dims_text("n", "k"));
   if (bias.present()) args.expect_length(bias, "bias", d.n, "n");
+  auto out = args.f32("out", true);
+  if (out.present()) {
+    args.expect_length(out, "out", d.m * d.n, dims_text("m", "n"));
+    if (out.data == x.data || out.data == w.data || (bias.present() && out.data == bias.data))
+      throw args.range_error("out must not share memory with x, weight or bias");
+  }
   Napi::Object result = Napi::Object::New(info.Env());
-  auto y = new_output_f32(info.Env(), d.m * d.n);
-  result.Set("y", y);
-  float* y_data = y.Data();
+  float* y_data;
+  if (out.present()) {
+    result.Set("y", args.object().Get("out"));
+    y_data = out.data;
+  } else {
+    auto y = new_output_f32(info.Env(), d.m * d.n);
+    result.Set("y", y);
+    y_data = y.Data();
+  }
   return AsyncOp::run(info.Env(), "r1.matmul", args.object(), result, [=] {
     matmul_forward(y_data, x.data, w.data, bias.data, d.m, d.k, d.n);
   });

@@ -1,5 +1,6 @@
 /**
- * The GEMM peer: OpenBLAS sgemm timed through numpy in a python3 child
+ * The GEMM peer: OpenBLAS sgemm timed through numpy (`np.matmul(x, w.T, out=y)`,
+ * the same reused output our side gets) in a python3 child
  * process, when python3 with numpy is present (it is not a dependency; the
  * benchmark reports "unavailable" otherwise). OPENBLAS_CORETYPE/L2_SIZE are
  * cleared in the child only, as older OpenBLAS builds pinned to a slow kernel
@@ -33,15 +34,16 @@ out = []
 for s in req["shapes"]:
     x = rng.standard_normal((s["m"], s["k"]), dtype=np.float32)
     w = rng.standard_normal((s["n"], s["k"]), dtype=np.float32)
-    y = x @ w.T
+    wt = w.T
+    y = np.matmul(x, wt)
     best = 1e30
     for _ in range(req["reps"]):
-        t0 = time.perf_counter(); y = x @ w.T; best = min(best, time.perf_counter() - t0)
+        t0 = time.perf_counter(); np.matmul(x, wt, out=y); best = min(best, time.perf_counter() - t0)
     out.append(best * 1e3)
 print(json.dumps({"library": lib, "bestMs": out}))
 `;
 
-/** Times `y = x·wᵀ` for each shape with `threads` OpenBLAS threads; null when unavailable. */
+/** Times `y = x·wᵀ` into a reused output for each shape with `threads` OpenBLAS threads; null when unavailable. */
 export function timeOpenBlas(shapes: GemmShape[], threads: number, reps: number): PeerResult | null {
     const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
     delete env.OPENBLAS_CORETYPE;

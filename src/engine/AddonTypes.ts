@@ -23,6 +23,8 @@ export interface MatmulArgs {
     weight: Float32Array;
     /** `[n]` */
     bias?: Float32Array;
+    /** `[m, n]` written in place and returned as `y` (numpy's `out=`). Defaults to a new array. */
+    out?: Float32Array;
     m: number;
     k: number;
     n: number;

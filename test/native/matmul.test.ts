@@ -105,3 +105,21 @@ describe("matmul argument validation", () => {
         ).rejects.toThrow(/matmulBackwardWeight: x must be a Float32Array/);
     });
 });
+
+describe("matmul into a caller's buffer", () => {
+    it("writes out in place, returns it as y, and checks it", async () => {
+        const m = 3, k = 4, n = 5;
+        const rand = seededRandom(3);
+        const x = randomFloats(rand, m * k), weight = randomFloats(rand, n * k);
+        const out = new Float32Array(m * n).fill(Number.NaN);
+        const { y } = await kernels.matmul({ x, weight, out, m, k, n });
+        expect(y).toBe(out);
+        const { y: fresh } = await kernels.matmul({ x, weight, m, k, n });
+        expect(Array.from(out)).toEqual(Array.from(fresh));
+        await expect(kernels.matmul({ x, weight, out: new Float32Array(14), m, k, n })).rejects.toThrow(/out has length 14, expected 15/);
+        const square = new Float32Array(4);
+        await expect(kernels.matmul({ x: square, weight: new Float32Array(4), out: square, m: 2, k: 2, n: 2 })).rejects.toThrow(
+            /out must not share memory with x/,
+        );
+    });
+});

@@ -18,7 +18,7 @@ import type { ShortfallPolicy } from "../../algo/dynamicSampling.js";
 import type { HistoryResamplingMode } from "../../algo/historyResampling.js";
 import { LR_SCHEDULE_TYPES, checkLrSchedule, resolveWarmupSteps, type LrScheduleType } from "../../algo/schedules.js";
 import type { PromptTemplateName } from "../../data/promptTemplates.js";
-import { atLeast, ConfigError, describeValue, fail, inRange, intAtLeast, isPlainObject, nonEmpty, resolveWithSpec, setOverride, type Spec } from "./configSchema.js";
+import { atLeast, ConfigError, describeValue, fail, inRange, intAtLeast, isPlainObject, nonEmpty, resolveWithSpec, setOverride, type Spec, applyDottedOverrides } from "./configSchema.js";
 
 export { ConfigError } from "./configSchema.js";
 
@@ -554,17 +554,5 @@ export async function loadGrpoConfigFile(file: string): Promise<GrpoConfigInput>
  * are errors naming the closest known key. Returns a new object.
  */
 export function applyOverrides(partial: GrpoConfigInput, flags: readonly string[] | Readonly<Record<string, unknown>>): GrpoConfigInput {
-    const pairs: [string, unknown][] = [];
-    if (Array.isArray(flags)) {
-        for (const flag of flags as readonly string[]) {
-            const eq = typeof flag === "string" ? flag.indexOf("=") : -1;
-            if (eq <= 0) throw new ConfigError("", `override ${JSON.stringify(flag)} must look like key=value (e.g. generation.temperature=0.7)`);
-            pairs.push([flag.slice(0, eq).trim(), flag.slice(eq + 1)]);
-        }
-    } else {
-        pairs.push(...Object.entries(flags));
-    }
-    let out = partial as Record<string, unknown>;
-    for (const [key, value] of pairs) out = setOverride(GRPO_SCHEMA, defaultGrpoConfig(), out, key, value);
-    return out as GrpoConfigInput;
+    return applyDottedOverrides(GRPO_SCHEMA, defaultGrpoConfig(), partial as Record<string, unknown>, flags, "generation.temperature=0.7") as GrpoConfigInput;
 }

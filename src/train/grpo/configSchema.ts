@@ -284,3 +284,29 @@ export function nonEmpty(value: string, field: string, what: string): void {
     if (typeof value !== "string" || value.trim() === "") fail(field, `is required: ${what}`);
 }
 
+/**
+ * `partial` with overrides applied: "a.b=value" strings (typed by the field they set) or a
+ * { "a.b": value } object; unknown keys are errors naming the closest known key. `example` is
+ * shown in the error for a malformed flag. Returns a new object.
+ */
+export function applyDottedOverrides(
+    schema: Spec,
+    defaults: unknown,
+    partial: Record<string, unknown>,
+    flags: readonly string[] | Readonly<Record<string, unknown>>,
+    example: string,
+): Record<string, unknown> {
+    const pairs: [string, unknown][] = [];
+    if (Array.isArray(flags)) {
+        for (const flag of flags as readonly string[]) {
+            const eq = typeof flag === "string" ? flag.indexOf("=") : -1;
+            if (eq <= 0) throw new ConfigError("", `override ${JSON.stringify(flag)} must look like key=value (e.g. ${example})`);
+            pairs.push([flag.slice(0, eq).trim(), flag.slice(eq + 1)]);
+        }
+    } else {
+        pairs.push(...Object.entries(flags));
+    }
+    let out = partial;
+    for (const [key, value] of pairs) out = setOverride(schema, defaults, out, key, value);
+    return out;
+}

@@ -17,7 +17,7 @@
  *   micro-batches), so how a step is split into micro-batches does not change its gradient.
  */
 import { LR_SCHEDULE_TYPES, checkLrSchedule, resolveWarmupSteps, type LrScheduleType } from "../../algo/schedules.js";
-import { atLeast, ConfigError, describeValue, fail, inRange, intAtLeast, isPlainObject, nonEmpty, resolveWithSpec, setOverride, type Spec } from "../grpo/configSchema.js";
+import { atLeast, ConfigError, describeValue, fail, inRange, intAtLeast, isPlainObject, nonEmpty, resolveWithSpec, setOverride, type Spec, applyDottedOverrides } from "../grpo/configSchema.js";
 import { loadGrpoConfigFile } from "../grpo/config.js";
 
 export { ConfigError } from "../grpo/configSchema.js";
@@ -332,17 +332,5 @@ export async function loadSftConfigFile(file: string): Promise<SftConfigInput> {
  * closest known key. Returns a new object.
  */
 export function applySftOverrides(partial: SftConfigInput, flags: readonly string[] | Readonly<Record<string, unknown>>): SftConfigInput {
-    const pairs: [string, unknown][] = [];
-    if (Array.isArray(flags)) {
-        for (const flag of flags as readonly string[]) {
-            const eq = typeof flag === "string" ? flag.indexOf("=") : -1;
-            if (eq <= 0) throw new ConfigError("", `override ${JSON.stringify(flag)} must look like key=value (e.g. training.epochs=1)`);
-            pairs.push([flag.slice(0, eq).trim(), flag.slice(eq + 1)]);
-        }
-    } else {
-        pairs.push(...Object.entries(flags));
-    }
-    let out = partial as Record<string, unknown>;
-    for (const [key, value] of pairs) out = setOverride(SFT_SCHEMA, defaultSftConfig(), out, key, value);
-    return out as SftConfigInput;
+    return applyDottedOverrides(SFT_SCHEMA, defaultSftConfig(), partial as Record<string, unknown>, flags, "training.epochs=1") as SftConfigInput;
 }

@@ -7,7 +7,7 @@ import { type EvalResult, evaluateMath } from "../eval/evaluateMath.js";
 import { Policy } from "../model/policy.js";
 import { loadRows, resolveModelPath } from "../train/grpo/runGrpo.js";
 import type { RecipeEvaluation } from "./schema.js";
-import { renderPrompt } from "./stageRunners.js";
+import { renderPrompt } from "../data/promptTemplates.js";
 
 /** Evaluates `model` (a folder or "builtin:<name>"); problems come from the evaluation's dataset, seeded by `seed`. */
 export async function evaluateRecipeModel(model: string, evaluation: RecipeEvaluation, seed: number): Promise<EvalResult> {
@@ -18,7 +18,7 @@ export async function evaluateRecipeModel(model: string, evaluation: RecipeEvalu
         const gold = row.answer ?? row.solution;
         if (typeof question !== "string") throw new Error(`evaluation.dataset ${evaluation.dataset}: row ${i + 1} has no string prompt, problem or question column`);
         if (gold === undefined || gold === null) throw new Error(`evaluation.dataset ${evaluation.dataset}: row ${i + 1} has no answer or solution column`);
-        return { prompt: renderPrompt(policy, evaluation.promptTemplate, question, evaluation.systemPrompt), gold: String(gold) };
+        return { prompt: renderPrompt(evaluation.promptTemplate, question, policy.tokenizer, evaluation.systemPrompt), gold: String(gold) };
     });
     if (items.length === 0) throw new Error(`evaluation.dataset ${evaluation.dataset} has no rows`);
     return evaluateMath(policy, items, {

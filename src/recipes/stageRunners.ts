@@ -14,7 +14,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { readJsonlRows } from "../data/jsonl.js";
-import { r1ZeroPrompt } from "../data/promptTemplates.js";
+import { renderPrompt } from "../data/promptTemplates.js";
 import type { DatasetRow } from "../data/readers/dataReport.js";
 import { DataReport } from "../data/readers/index.js";
 import { distill } from "../distill/index.js";
@@ -50,13 +50,6 @@ export interface StageOutcome {
     stopped: boolean;
 }
 
-/** The rendered prompt of a question under a template, for a model's tokenizer. */
-export function renderPrompt(policy: Policy, template: "r1-zero" | "chat" | "none", question: string, systemPrompt: string | null): string {
-    if (template === "r1-zero") return r1ZeroPrompt(question);
-    if (template === "none") return question;
-    const messages = [...(systemPrompt !== null ? [{ role: "system", content: systemPrompt }] : []), { role: "user", content: question }];
-    return policy.requireTokenizer().applyChatTemplate(messages, { addGenerationPrompt: true });
-}
 
 /** Throws a clear error before training when a GRPO stage's code reward has no sandbox to run in. */
 async function checkCodeSandbox(plan: StagePlan, config: GrpoConfig): Promise<void> {
@@ -134,7 +127,7 @@ async function runRejectionStage(plan: StagePlan, ctx: StageRunContext): Promise
         if (gold === undefined || gold === null) throw new Error(`${where}: data row ${i + 1} has no column "${answerColumn}"`);
         const source = { ...row };
         delete source[promptColumn];
-        return { input: renderPrompt(policy, config.promptTemplate, question, config.systemPrompt), prompt: question, gold: String(gold), source };
+        return { input: renderPrompt(config.promptTemplate, question, policy.tokenizer, config.systemPrompt), prompt: question, gold: String(gold), source };
     });
     const f = config.filter;
     const { rows: kept, summary } = await rejectionSample(policy, items, {

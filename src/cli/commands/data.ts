@@ -21,7 +21,7 @@ import { filterRows, type FilterOptions } from "../../data/curation/filters.js";
 import { nearDedup } from "../../data/curation/nearDedup.js";
 import { policyPassRate } from "../../data/curation/policyPassRate.js";
 import { JsonlWriter } from "../../data/jsonl.js";
-import { r1ZeroPrompt } from "../../data/promptTemplates.js";
+import { renderPrompt } from "../../data/promptTemplates.js";
 import { DataReport, type DatasetRow } from "../../data/readers/dataReport.js";
 import { openDataset } from "../../data/readers/openDataset.js";
 import { remotePassRate } from "../../distill/remotePassRate.js";
@@ -240,8 +240,7 @@ async function passRateFor(options: GradeCommandOptions): Promise<PassRateFn> {
     const { Policy } = await import("../../model/policy.js");
     const policy = await Policy.fromPretrained(options.model);
     const template = options.template ?? "r1-zero";
-    const render = (prompt: string): string =>
-        template === "r1-zero" ? r1ZeroPrompt(prompt) : template === "chat" ? policy.requireTokenizer().applyChatTemplate([{ role: "user", content: prompt }], { addGenerationPrompt: true }) : prompt;
+    const render = (prompt: string): string => renderPrompt(template, prompt, policy.tokenizer);
     return policyPassRate(policy, { ...sampling, render, maxNewTokens: options.maxNewTokens ?? 1024, seed: options.seed ?? 0 });
 }
 

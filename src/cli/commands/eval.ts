@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { arithmeticProblems } from "../../data/builtin/arithmetic.js";
 import { readJsonlRows } from "../../data/jsonl.js";
-import { r1ZeroPrompt } from "../../data/promptTemplates.js";
+import { renderPrompt } from "../../data/promptTemplates.js";
 import { type EvalItem, type EvalResult, evaluateMath } from "../../eval/evaluateMath.js";
 import { Policy } from "../../model/policy.js";
 
@@ -20,11 +20,6 @@ export interface EvalCommandOptions {
     seed: number;
 }
 
-function render(policy: Policy, template: EvalCommandOptions["template"], question: string): string {
-    if (template === "r1-zero") return r1ZeroPrompt(question);
-    if (template === "chat") return policy.requireTokenizer().applyChatTemplate([{ role: "user", content: question }], { addGenerationPrompt: true });
-    return question;
-}
 
 export async function loadEvalItems(policy: Policy, options: EvalCommandOptions): Promise<EvalItem[]> {
     let rows: { question: string; gold: string }[];
@@ -40,7 +35,7 @@ export async function loadEvalItems(policy: Policy, options: EvalCommandOptions)
         });
         if (options.limit !== undefined) rows = rows.slice(0, options.limit);
     }
-    return rows.map((r) => ({ prompt: render(policy, options.template, r.question), gold: r.gold }));
+    return rows.map((r) => ({ prompt: renderPrompt(options.template, r.question, policy.tokenizer), gold: r.gold }));
 }
 
 export async function runEval(options: EvalCommandOptions): Promise<EvalResult> {

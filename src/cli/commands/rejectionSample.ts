@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { arithmeticProblems } from "../../data/builtin/arithmetic.js";
 import { readJsonlRows } from "../../data/jsonl.js";
-import { r1ZeroPrompt } from "../../data/promptTemplates.js";
+import { renderPrompt } from "../../data/promptTemplates.js";
 import { Policy } from "../../model/policy.js";
 import { type KeepMode, type RejectionItem, type RejectionSummary, readabilityFilter, rejectionSample, writeJsonlRows } from "../../train/rejectionSampling.js";
 import { Progress } from "../progress.js";
@@ -32,15 +32,6 @@ export interface RejectionSampleCommandOptions {
     seed: number;
 }
 
-function render(policy: Policy, options: RejectionSampleCommandOptions, question: string): string {
-    if (options.template === "r1-zero") return r1ZeroPrompt(question);
-    if (options.template === "chat") {
-        const messages = options.systemPrompt !== undefined ? [{ role: "system", content: options.systemPrompt }] : [];
-        messages.push({ role: "user", content: question });
-        return policy.requireTokenizer().applyChatTemplate(messages, { addGenerationPrompt: true });
-    }
-    return question;
-}
 
 /** The prompts of --data (a JSONL file or builtin:arithmetic), rendered with --template. */
 export async function loadRejectionItems(policy: Policy, options: RejectionSampleCommandOptions): Promise<RejectionItem[]> {
@@ -62,7 +53,7 @@ export async function loadRejectionItems(policy: Policy, options: RejectionSampl
         if (gold === undefined || gold === null) throw new Error(`${options.data}: row ${i + 1} has no column "${answerColumn}" (set --answer-column)`);
         const source = { ...row };
         delete source[promptColumn];
-        return { input: render(policy, options, question), prompt: question, gold: String(gold), source };
+        return { input: renderPrompt(options.template, question, policy.tokenizer, options.systemPrompt ?? null), prompt: question, gold: String(gold), source };
     });
 }
 

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { arithmeticProblems } from "../../data/builtin/arithmetic.js";
 import { readJsonlRows } from "../../data/jsonl.js";
-import { r1ZeroPrompt } from "../../data/promptTemplates.js";
+import { renderPrompt } from "../../data/promptTemplates.js";
 import { packageRoot } from "../../engine/loadAddon.js";
 import { type EvalItem, type EvalResult, evaluateMath } from "../../eval/evaluateMath.js";
 import { Policy } from "../../model/policy.js";
@@ -60,13 +60,7 @@ function questionOf(row: Sample, index: number): string {
 }
 
 function promptRenderer(config: GrpoConfig, policy: Policy): (row: Sample) => string {
-    if (config.data.promptTemplate === "r1-zero") return (row) => r1ZeroPrompt(questionOf(row, 0));
-    const tokenizer = policy.requireTokenizer();
-    return (row) =>
-        tokenizer.applyChatTemplate(
-            [...(config.data.systemPrompt ? [{ role: "system", content: config.data.systemPrompt }] : []), { role: "user", content: questionOf(row, 0) }],
-            { addGenerationPrompt: true },
-        );
+    return (row) => renderPrompt(config.data.promptTemplate, questionOf(row, 0), policy.tokenizer, config.data.systemPrompt);
 }
 
 async function buildRewards(config: GrpoConfig): Promise<NamedReward[]> {

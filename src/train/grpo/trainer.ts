@@ -289,9 +289,8 @@ export class GrpoTrainer {
     }
 
     private applyHistoryResampling(): void {
-        const summary = this.history!.endEpoch();
-        const excluded = new Set(summary.dropped.map(String));
-        const keep = this.init.dataset.map((_, i) => i).filter((i) => !excluded.has(String(i)) && !this.history!.isExcluded(String(i)));
+        this.history!.endEpoch();
+        const keep = this.history!.filterItems(this.init.dataset.map((_, i) => i), (i) => String(i));
         if (keep.length >= this.config.generation.promptsPerStep) this.iterator.setNextEpochIndices(keep);
     }
 
